@@ -1,0 +1,59 @@
+"""Command line: ``python -m course_utils COMMAND``.
+
+Commands:
+    doctor   check the environment and print versions, devices and folders
+    run      execute notebooks headless and print one result line per notebook
+"""
+
+import argparse
+import sys
+
+from course_utils import settings
+
+
+def _doctor(args):
+    from course_utils import doctor
+
+    return doctor.main()
+
+
+def _run(args):
+    from course_utils import runner
+
+    return runner.main(args)
+
+
+def build_parser():
+    """Return the argument parser with one sub-parser per command."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils",
+                                     description="Tools for the deep-learning course.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    doctor = commands.add_parser("doctor", help="check the environment")
+    doctor.set_defaults(handler=_doctor)
+
+    run = commands.add_parser("run", help="execute notebooks headless")
+    run.add_argument("notebooks", nargs="*",
+                     help="notebook files (default: every notebooks/NN_*.ipynb)")
+    run.add_argument("--mode", choices=settings.MODES,
+                     help="run mode for the notebooks (default: COURSE_MODE or 'default')")
+    run.add_argument("--output-dir", default=None,
+                     help="folder for executed copies (default: build/notebooks)")
+    run.add_argument("--timeout", type=int, default=1800,
+                     help="maximum seconds per cell (default: 1800)")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv=None):
+    """Parse ``argv`` and run the command; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except settings.SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

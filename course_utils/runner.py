@@ -1,0 +1,77 @@
+"""Headless notebook execution for ``make course`` and ``python -m course_utils run``.
+
+Each notebook runs in a fresh kernel in its own folder, as "Restart kernel and
+run all" would. Notebooks call ``settings.record_result`` to leave their
+headline numbers in ``build/results/``; this module prints them as one line per
+notebook after the run.
+"""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from course_utils import settings
+
+
+def course_notebooks():
+    """Return the numbered English notebooks in course order."""
+    return sorted((settings.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def format_result_line(notebook_name, seconds, record):
+    """Return ``NN_name  ok  12.3 s  key=value ...`` for one executed notebook."""
+    metrics = {key: value for key, value in (record or {}).items()
+               if key not in ("notebook", "mode")}
+    parts = []
+    for key, value in metrics.items():
+        parts.append(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}")
+    return f"{notebook_name:<40} ok  {seconds:7.1f} s  {' '.join(parts)}".rstrip()
+
+
+def execute_notebook(path, output_dir, timeout):
+    """Execute one notebook in a fresh kernel and write the executed copy."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute()
+    finally:
+        output = output_dir / path.name
+        nbformat.write(notebook, output)
+
+
+def main(args):
+    """Run the notebooks named in ``args`` and return the exit status."""
+    if args.mode:
+        os.environ["COURSE_MODE"] = args.mode
+    mode = settings.get_mode()
+    paths = [Path(name).resolve() for name in args.notebooks] or course_notebooks()
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        print(f"error: notebook not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    output_dir = Path(args.output_dir) if args.output_dir else settings.build_dir("notebooks")
+    output_dir.mkdir(parents=True, exist_ok=True)
+
+    print(f"Executing {len(paths)} notebook(s) in {mode!r} mode; copies go to {output_dir}")
+    failures = 0
+    for path in paths:
+        result_file = settings.build_dir("results") / f"{path.stem}.json"
+        result_file.unlink(missing_ok=True)
+        start = time.perf_counter()
+        try:
+            execute_notebook(path, output_dir, args.timeout)
+        except Exception as error:  # noqa: BLE001  (report every failing notebook, then exit 1)
+            failures += 1
+            first_line = str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
+            print(f"{path.stem:<40} FAILED after {time.perf_counter() - start:.1f} s: "
+                  f"{first_line}. See {output_dir / path.name}.")
+            continue
+        record = json.loads(result_file.read_text()) if result_file.exists() else None
+        print(format_result_line(path.stem, time.perf_counter() - start, record))
+    return 1 if failures else 0
