@@ -9,7 +9,7 @@ from course_utils.exercises import ExerciseFailed, checker
 @checker("test.1", title="return the number 3")
 def _check_three(answer):
     if answer != 3:
-        raise ExerciseFailed(f"Expected an int, got {answer!r}.", "Count the sides of a triangle.")
+        raise ExerciseFailed(f"The value {answer!r} is not the number of sides.", "Count the sides of a triangle.")
 
 
 def test_passing_answer_prints_pass(capsys):
@@ -20,7 +20,7 @@ def test_passing_answer_prints_pass(capsys):
 def test_wrong_answer_prints_message_and_hint(capsys):
     assert exercises.check("test.1", 4) is False
     assert capsys.readouterr().out == (
-        "[NOT YET] Exercise test.1. Expected an int, got 4.\n"
+        "[NOT YET] Exercise test.1. The value 4 is not the number of sides.\n"
         "  Hint: Count the sides of a triangle.\n")
 
 
