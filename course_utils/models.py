@@ -105,41 +105,47 @@ def save_model_files(model, stem, folder=None):
     return keras_path, savedmodel_path
 
 
-def train_image_cnn(splits, epochs, batch_size, callbacks=(), seed=settings.DEFAULT_SEED,
-                    verbose=0):
-    """Build and train the image CNN with the course's recipe.
+def fit_image_cnn(model, splits, epochs, batch_size, callbacks=(), seed=settings.DEFAULT_SEED,
+                  verbose=0):
+    """Train an image CNN with the course's recipe and return the FitResult.
 
-    The recipe: ``build_image_cnn`` for the shape of ``splits.x_train``,
-    random shifts of up to one pixel, the learning rate halved when the
-    validation loss stalls for 4 epochs, and early stopping on validation
-    accuracy (patience 10) with the best weights restored.
+    The recipe: random shifts of up to one pixel, the learning rate halved
+    when the validation loss stalls for 4 epochs, and early stopping on
+    validation accuracy (patience 10) with the best weights restored.
 
     Args:
-        splits: an object with x_train, y_train, x_val, y_val and class_names.
+        model: a compiled model, such as ``build_image_cnn()``.
+        splits: an object with x_train, y_train, x_val and y_val.
         epochs: maximum epochs.
         batch_size: examples per step.
         callbacks: extra callbacks, for example TensorBoard ones.
-        seed: seed for the weights, the shuffle and the shifts.
+        seed: seed of the shuffle and the shifts.
         verbose: Keras' verbosity.
-
-    Returns:
-        (model, FitResult).
     """
     from course_utils import training
 
-    settings.seed_everything(seed)
-    model = build_image_cnn(splits.x_train.shape[1:], len(splits.class_names))
     recipe = [
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=4,
                                           min_lr=1e-5),
         keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=10,
                                       restore_best_weights=True),
     ]
-    result = training.fit(model, splits.x_train, splits.y_train, splits.x_val, splits.y_val,
-                          epochs=epochs, batch_size=batch_size,
-                          callbacks=[*recipe, *callbacks],
-                          augment=training.random_shift(1, seed=seed), seed=seed,
-                          verbose=verbose)
+    return training.fit(model, splits.x_train, splits.y_train, splits.x_val, splits.y_val,
+                        epochs=epochs, batch_size=batch_size, callbacks=[*recipe, *callbacks],
+                        augment=training.random_shift(1, seed=seed), seed=seed,
+                        verbose=verbose)
+
+
+def train_image_cnn(splits, epochs, batch_size, callbacks=(), seed=settings.DEFAULT_SEED,
+                    verbose=0):
+    """Seed everything, build ``build_image_cnn`` for ``splits`` and fit it.
+
+    Returns:
+        (model, FitResult).
+    """
+    settings.seed_everything(seed)
+    model = build_image_cnn(splits.x_train.shape[1:], len(splits.class_names))
+    result = fit_image_cnn(model, splits, epochs, batch_size, callbacks, seed, verbose)
     return model, result
 
 

@@ -51,6 +51,11 @@ def test_validation_scalars(run_dir):
     assert {"epoch_loss", "epoch_accuracy"} <= tags
 
 
+def test_learning_rate_logged_once(run_dir):
+    tags = plugin_tags(load_events(run_dir / "train"), "scalars")
+    assert "epoch_lr" not in tags
+
+
 def test_scalars_one_per_epoch(run_dir):
     events = load_events(run_dir / "train").Tensors("epoch_learning_rate")
     assert [event.step for event in events] == [0, 1]
@@ -128,3 +133,15 @@ def test_sample_images_need_image_fn(tmp_path):
     with pytest.raises(ValueError, match=r"^Sample images must have shape \(n, height, width, "
                                          r"channels\), got \(3, 100\). Pass image_fn"):
         logger.on_train_begin()
+
+
+def test_logged_tags_table(run_dir):
+    table = training.logged_tags(run_dir)
+    assert list(table.columns) == ["folder", "kind", "tag", "steps"]
+    rows = {(row.folder, row.kind, row.tag): row.steps for row in table.itertuples()}
+    assert rows[("train", "scalars", "epoch_learning_rate")] == 2
+    assert rows[("validation", "scalars", "epoch_accuracy")] == 2
+    assert rows[("images", "images", "confusion_matrix")] == 2
+    assert rows[("images", "images", "sample_inputs")] == 1
+    assert rows[("train", "graphs", "__run_graph__")] == 1
+    assert rows[("train", "graph_keras_model", "keras")] == 1
