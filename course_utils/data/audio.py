@@ -94,6 +94,31 @@ def _check_decodable(path):
             f"MP3 decoder. {MP3_INSTALL_HINT}")
 
 
+def _wav_missing_bytes(path):
+    """Return how many bytes of a WAV file's data chunk are missing (0 if complete).
+
+    libsndfile reads a truncated WAV without complaint and returns only the
+    frames present, so a cut-off download would pass as a short clip.
+    """
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return 0
+        while True:
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return 0
+            size = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"data":
+                break
+            handle.seek(size + size % 2, os.SEEK_CUR)
+        # Streaming writers leave the size as 0 or 0xFFFFFFFF; nothing to compare then.
+        if size in (0, 0xFFFFFFFF):
+            return 0
+        present = path.stat().st_size - handle.tell()
+    return max(0, size - present)
+
+
 def _read(path):
     """Read every frame as float32 ``(n_channels, n_samples)`` and the file's rate."""
     try:
@@ -103,12 +128,17 @@ def _read(path):
         if path.suffix.lower() in {".m4a", ".aac", ".wma", ".opus", ".webm"}:
             hint = f"soundfile cannot decode {path.suffix} files. Convert it to WAV or FLAC " \
                    f"with `ffmpeg -i {path.name} {path.stem}.wav`."
-        raise AudioLoadError(f"Cannot decode {path}: {error.error_string}. {hint}") from error
+        reason = error.error_string.rstrip(".")
+        raise AudioLoadError(f"Cannot decode {path}: {reason}. {hint}") from error
     except RuntimeError as error:
         # libsndfile reports some truncated files only when it reads the frames.
         raise AudioLoadError(f"Cannot decode {path}: {error}. The file is corrupt "
                              "or truncated.") from error
 
+    missing = _wav_missing_bytes(path) if path.suffix.lower() == ".wav" else 0
+    if missing:
+        raise AudioLoadError(f"{path} is truncated: its data chunk lacks {missing} bytes "
+                             f"({data.shape[0]} frames are present). Download or copy it again.")
     if data.shape[0] == 0:
         raise AudioLoadError(f"{path} contains no audio samples (0 frames). "
                              "Re-export or re-record the file.")
@@ -137,15 +167,28 @@ def load_audio(path, sample_rate=8000, mono=True):
             format (for example MP3 without a decoder) cannot be decoded.
         ValueError: ``sample_rate`` is not a positive integer or None.
     """
-    path = Path(path)
+    waveform, notes = _load(Path(path), sample_rate, mono)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return waveform
+
+
+def _load(path, sample_rate, mono):
+    """Do the work of ``load_audio`` and return the waveform and warning texts.
+
+    Warnings are returned rather than raised because ``load_audio_folder``
+    calls this from worker threads, where ``warnings.catch_warnings`` is not
+    thread-safe.
+    """
     if sample_rate is not None and (not float(sample_rate).is_integer() or sample_rate <= 0):
         raise ValueError(f"sample_rate must be a positive number of Hz or None, got {sample_rate!r}.")
     _check_decodable(path)
     waveform, file_rate = _read(path)
 
+    notes = []
     if not np.all(np.isfinite(waveform)):
         bad = int(np.size(waveform) - np.count_nonzero(np.isfinite(waveform)))
-        warnings.warn(f"{path}: replaced {bad} NaN or infinite samples with 0.", stacklevel=2)
+        notes.append(f"{path}: replaced {bad} NaN or infinite samples with 0.")
         waveform = np.nan_to_num(waveform, nan=0.0, posinf=0.0, neginf=0.0)
 
     if mono:
@@ -153,7 +196,7 @@ def load_audio(path, sample_rate=8000, mono=True):
     if sample_rate is not None and int(sample_rate) != file_rate:
         waveform = librosa.resample(waveform, orig_sr=file_rate, target_sr=int(sample_rate),
                                     res_type=RESAMPLE_TYPE, axis=-1)
-    return np.ascontiguousarray(waveform, dtype=np.float32)
+    return np.ascontiguousarray(waveform, dtype=np.float32), notes
 
 
 def _progress_disabled(n_files, progress):
@@ -165,11 +208,8 @@ def _progress_disabled(n_files, progress):
 def _load_one(path, sample_rate, mono):
     """Return ``(waveform, None, warnings)`` or ``(None, reason, [])`` for one file."""
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            waveform = load_audio(path, sample_rate=sample_rate, mono=mono)
-        # Warnings raised in worker threads are passed on from the caller's thread.
-        return waveform, None, [str(item.message) for item in caught]
+        waveform, notes = _load(path, sample_rate, mono)
+        return waveform, None, notes
     except (AudioLoadError, OSError) as error:
         return None, str(error), []
 

@@ -28,12 +28,12 @@ def pad_or_trim(y, length, mode="end"):
     y = np.asarray(y, dtype=np.float32)
     length = int(length)
     difference = length - y.shape[-1]
-    before = difference // 2 if mode == "center" else 0
 
     if difference >= 0:
+        before = difference // 2 if mode == "center" else 0
         widths = [(0, 0)] * (y.ndim - 1) + [(before, difference - before)]
         return np.pad(y, widths)
-    start = -before
+    start = -difference // 2 if mode == "center" else 0
     return np.ascontiguousarray(y[..., start:start + length])
 
 
