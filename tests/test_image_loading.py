@@ -263,21 +263,13 @@ def test_bad_single_file_raises(tmp_path, content, reason):
     assert str(caught.value) == f"Cannot load image {path}: {reason}"
 
 
-def test_truncated_png_rejected(tmp_path):
-    whole = tmp_path / "whole.png"
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(whole)
-    truncated = tmp_path / "truncated.png"
-    truncated.write_bytes(whole.read_bytes()[:2000])
-
-    with pytest.raises(ImageLoadError, match="corrupt or truncated"):
-        load_image(truncated)
-
-
-def test_truncated_jpeg_rejected(tmp_path):
-    whole = tmp_path / "whole.jpg"
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(whole)
-    truncated = tmp_path / "truncated.jpg"
-    truncated.write_bytes(whole.read_bytes()[:1500])
+@pytest.mark.parametrize("suffix, kept_bytes", [(".png", 2000), (".jpg", 1500)])
+def test_truncated_file_rejected(tmp_path, suffix, kept_bytes):
+    whole = tmp_path / f"whole{suffix}"
+    noise = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(whole)
+    truncated = tmp_path / f"truncated{suffix}"
+    truncated.write_bytes(whole.read_bytes()[:kept_bytes])
 
     with pytest.raises(ImageLoadError, match="corrupt or truncated"):
         load_image(truncated)
