@@ -30,7 +30,10 @@ def _check_member_name(archive_path, name):
         raise UnsafeArchiveError(f"{archive_path}: entry {name!r} has an absolute path.")
     depth = 0
     for part in posix.parts:
-        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if part == "..":
+            depth -= 1
+        elif part != ".":
+            depth += 1
         if depth < 0:
             raise UnsafeArchiveError(
                 f"{archive_path}: entry {name!r} would be written outside the target folder.")

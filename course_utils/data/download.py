@@ -1,7 +1,8 @@
 """Download, verify and extract the data sets in the registry into the data cache.
 
 ``fetch`` guarantees three things. A file in the cache folder was checked
-against its SHA-256 after the download that produced it. A download that is
+against its SHA-256 after the download that produced it, unless the caller
+passed ``allow_unverified=True`` for a file with no known checksum. A download that is
 interrupted leaves only a hidden ``*.part`` file, never a file under its final
 name. An archive entry that would be written outside the cache folder, or that
 is a link or a device, stops the extraction.
@@ -32,7 +33,7 @@ USER_AGENT = "course-utils-fetch/1.0 (+urllib)"
 
 
 class DownloadError(RuntimeError):
-    """Raised when a data set cannot be downloaded or verified; says what to do instead."""
+    """Raised when a data set cannot be downloaded or verified; the message names the next step."""
 
 
 class ChecksumMismatchError(DownloadError):
@@ -187,8 +188,9 @@ def _cached(folder, expected):
     if marker is None:
         return False
     recorded = marker.get("sha256", {})
-    return all(value is None or recorded.get(name) == value for name, value in expected.items()) \
-        and set(recorded) == set(expected)
+    if set(recorded) != set(expected):
+        return False
+    return all(value is None or recorded[name] == value for name, value in expected.items())
 
 
 def _check_network_allowed(info, folder, allow_network):
@@ -198,7 +200,8 @@ def _check_network_allowed(info, folder, allow_network):
         raise NetworkDisabledError(
             f"{info.name!r} is not in the cache at {folder}, and COURSE_MODE="
             f"{settings.get_mode()} does not use the network. Set COURSE_MODE=full or pass "
-            f"allow_network=True to download it.{_fallback_advice(info)}")
+            "allow_network=True (--allow-network on the command line) to download it."
+            f"{_fallback_advice(info)}")
 
 
 def fetch(name, *, data_dir=None, allow_network=None, sha256=None, allow_unverified=False,

@@ -1,4 +1,4 @@
-"""The one list of data sets the course knows: where to get them and how to check them.
+"""The registry of every data set the course uses: where to get it and how to check it.
 
 Each downloadable file carries its SHA-256 and size as published by a source
 named beside it, so ``fetch`` can reject a corrupt or tampered transfer. A
@@ -37,7 +37,7 @@ class RemoteFile:
 
 @dataclasses.dataclass(frozen=True)
 class DatasetInfo:
-    """A data set: its files, licence, citation and what the cache folder holds.
+    """A data set: its files, licence, citation and what the cache folder contains.
 
     Attributes:
         name: registry key, also the cache subfolder name.
