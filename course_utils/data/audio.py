@@ -25,6 +25,7 @@ import numpy as np
 import soundfile as sf
 
 from course_utils.data.audio_ops import pad_or_trim
+from course_utils.data.images import SkippedFileWarning
 
 logger = logging.getLogger(__name__)
 
@@ -225,8 +226,8 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
                       workers=None, progress=None):
     """Load every file in ``root`` that matches ``pattern``, skipping bad files.
 
-    Each file that cannot be loaded (empty, no frames, corrupt, undecodable)
-    raises one warning that names it and the reason, and is listed in
+    Each file that cannot be loaded (empty, no frames, corrupt, truncated,
+    undecodable) raises one ``SkippedFileWarning`` that names it and the reason, and is listed in
     ``skipped``. Files load on a thread pool, because libsndfile and soxr release
     Python's GIL. Loads of more than ``PROGRESS_MIN_FILES`` files show a tqdm
     progress bar unless the ``CI`` environment variable is set.
@@ -266,7 +267,7 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
         for message in messages:
             warnings.warn(message, stacklevel=2)
         if waveform is None:
-            warnings.warn(f"Skipped {path}: {reason}", stacklevel=2)
+            warnings.warn(f"Skipped {path}: {reason}", SkippedFileWarning, stacklevel=2)
             skipped.append((path, reason))
             continue
         waveforms.append(waveform)
