@@ -325,3 +325,14 @@ def test_real_fsdd_recordings():
     data = load_spoken_digit_folder(root, split="random")
     assert data.x_train.shape[1:] == (8000,)
     assert sorted(set(data.y_test.tolist())) == list(range(10))
+
+
+@pytest.mark.parametrize("orig_sr, target_sr", [(44100, 8000), (16000, 8000), (8000, 22050)])
+def test_resample_matches_librosa(orig_sr, target_sr):
+    import librosa
+
+    signal = np.random.default_rng(0).normal(size=orig_sr // 3).astype(np.float32)
+    expected = librosa.resample(signal, orig_sr=orig_sr, target_sr=target_sr, res_type="soxr_hq")
+    actual = audio.resample(signal, orig_sr, target_sr)
+    assert actual.shape == expected.shape
+    assert np.abs(actual - expected).max() < 1e-6
