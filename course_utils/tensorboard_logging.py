@@ -66,15 +66,23 @@ class LearningRateLogger(keras.callbacks.Callback):
 class TensorBoard(keras.callbacks.TensorBoard):
     """Keras' TensorBoard callback that also writes the training graph without profiling.
 
-    In tf_keras 2.21 the graph of the training step is written from a batch
+    It also keeps the ``learning_rate`` that LearningRateLogger put in the
+    logs. In tf_keras 2.21 the graph of the training step is written from a batch
     hook, and Keras calls batch hooks only while profiling or logging steps
     per second. This subclass writes the graph at the end of the first epoch
     instead, so ``profile_batch=0`` (no profiler traces) still gives a graph.
     """
 
+    def _collect_learning_rate(self, logs):
+        # Keras would overwrite LearningRateLogger's rate (at the start of the
+        # epoch) with a schedule's rate at the end of the epoch.
+        if "learning_rate" in logs:
+            return logs
+        return super()._collect_learning_rate(logs)
+
     def on_epoch_end(self, epoch, logs=None):
-        # NOTE: relies on private members of tf_keras 2.21's TensorBoard;
-        # check them when upgrading tf_keras.
+        # NOTE: this class relies on private members of tf_keras 2.21's
+        # TensorBoard; check them when upgrading tf_keras.
         if self._should_write_train_graph:
             self._write_keras_model_train_graph()
             self._should_write_train_graph = False
