@@ -44,10 +44,9 @@ def build_image_cnn(input_shape=(8, 8, 1), num_classes=10, filters=(32, 64), dro
 
     Two stages of two conv blocks each (3x3 convolution, batch normalisation,
     ReLU), the first stage followed by 2x2 max pooling, then flattening,
-    dropout and a softmax layer. Flattening keeps where a stroke is, which
-    matters for 8x8 digits; global average pooling lost about one test
-    accuracy point in our runs. Every layer is one that TF-MOT can prune,
-    cluster and quantize.
+    dropout and a softmax layer. Flattening, unlike global average pooling,
+    keeps where a stroke is, which matters for 8x8 digits. Every layer is one
+    that TF-MOT can prune, cluster and quantize.
 
     Args:
         input_shape: (height, width, channels) of one image.
@@ -177,9 +176,9 @@ def load_or_train_image_cnn(folder=None, seed=settings.DEFAULT_SEED):
     """Load ``image_cnn.keras`` from the models folder, or train and save it first.
 
     Notebook 05 saves the model; later notebooks call this so that they also
-    run when notebook 05 has not run. Training uses the digits and the sizes
-    of the current run mode, and saves both the ``.keras`` file and the
-    SavedModel.
+    run when notebook 05 has not run. Training uses the digits, the sizes
+    of the current run mode and ``image_cnn_epochs()``, and saves both the
+    ``.keras`` file and the SavedModel.
     """
     folder = Path(folder) if folder else settings.models_dir()
     path = folder / IMAGE_CNN_FILE
