@@ -171,6 +171,20 @@ def test_corrupt_file_error(tmp_path):
         "The file is corrupt or not an audio format that soundfile reads.")
 
 
+@pytest.mark.parametrize("file_format, subtype, reason", [
+    ("FLAC", "PCM_16", "flac decoder lost sync"),
+    ("OGG", "VORBIS", "Supported file format but file is malformed"),
+])
+def test_truncated_compressed_error(tmp_path, file_format, subtype, reason):
+    whole = write(tmp_path / f"whole.{file_format.lower()}", tone(1.0, 16000), 16000, subtype,
+                  file_format)
+    path = tmp_path / f"cut.{file_format.lower()}"
+    path.write_bytes(whole.read_bytes()[:whole.stat().st_size // 3])
+
+    with pytest.raises(AudioLoadError, match=f"Cannot decode .*cut.*{reason}. The file is corrupt"):
+        load_audio(path)
+
+
 def test_truncated_wav_error(tmp_path):
     whole = write(tmp_path / "whole.wav", tone(1.0, 8000), 8000)
     path = tmp_path / "cut.wav"

@@ -82,7 +82,7 @@ def decodable_formats():
 
 
 def _check_decodable(path):
-    """Raise for files that libsndfile here cannot open at all; return the size in bytes."""
+    """Reject paths that cannot hold decodable audio and return the file size in bytes."""
     try:
         status = path.stat()
     except FileNotFoundError:
@@ -117,7 +117,7 @@ def _wav_missing_bytes(path, file_size):
             if chunk[:4] == b"data":
                 break
             handle.seek(size + size % 2, os.SEEK_CUR)
-        # Streaming writers leave the size as 0 or 0xFFFFFFFF; nothing to compare then.
+        # Streaming writers leave the size as 0 or 0xFFFFFFFF, so there is nothing to compare.
         if size in (0, 0xFFFFFFFF):
             return 0
         present = file_size - handle.tell()
@@ -125,7 +125,7 @@ def _wav_missing_bytes(path, file_size):
 
 
 def _read(path, file_size):
-    """Read every frame as float32 ``(n_samples, n_channels)``; return it, the rate and subtype."""
+    """Read every frame as float32 ``(n_samples, n_channels)`` with the file's rate and subtype."""
     try:
         with sf.SoundFile(path) as audio_file:
             data = audio_file.read(dtype="float32", always_2d=True)
@@ -137,10 +137,6 @@ def _read(path, file_size):
                    f"with `ffmpeg -i {path.name} {path.stem}.wav`."
         reason = error.error_string.rstrip(".")
         raise AudioLoadError(f"Cannot decode {path}: {reason}. {hint}") from error
-    except RuntimeError as error:
-        # libsndfile reports some truncated files only when it reads the frames.
-        raise AudioLoadError(f"Cannot decode {path}: {error}. The file is corrupt "
-                             "or truncated.") from error
 
     missing = _wav_missing_bytes(path, file_size) if path.suffix.lower() == ".wav" else 0
     if missing:
@@ -249,7 +245,7 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
     """Load every file in ``root`` that matches ``pattern``, skipping bad files.
 
     Each file that cannot be loaded (empty, no frames, corrupt, truncated,
-    undecodable) raises one ``SkippedFileWarning`` that names it and the reason, and is listed in
+    undecodable) gets one ``SkippedFileWarning`` that names it and the reason, and is listed in
     ``skipped``. Files load on a thread pool, because libsndfile and soxr release
     Python's GIL. Loads of more than ``PROGRESS_MIN_FILES`` files show a tqdm
     progress bar unless the ``CI`` environment variable is set.
