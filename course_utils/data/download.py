@@ -65,9 +65,12 @@ def _fallback_advice(info):
 
 
 def _progress_bar(total, description, enabled):
-    from tqdm.auto import tqdm
-
     disable = not enabled or bool(os.environ.get("CI"))
+    # tqdm.auto's notebook bar prints a notice without ipywidgets, even when hidden.
+    if disable:
+        from tqdm import tqdm
+    else:
+        from tqdm.auto import tqdm
     return tqdm(total=total, desc=description, unit="B", unit_scale=True, disable=disable)
 
 

@@ -287,9 +287,13 @@ def _warn_skipped(path, reason):
 
 
 def _progress(items, total, root):
-    from tqdm.auto import tqdm
-
     disable = total <= PROGRESS_BAR_MIN_FILES or bool(os.environ.get("CI"))
+    # The notebook bar of tqdm.auto prints a notice when ipywidgets is missing,
+    # even for a hidden bar, so a hidden bar uses the plain tqdm class.
+    if disable:
+        from tqdm import tqdm
+    else:
+        from tqdm.auto import tqdm
     return tqdm(items, total=total, desc=f"Loading {root.name}", unit="file", disable=disable)
 
 
