@@ -295,6 +295,22 @@ def test_decompression_bomb_warning_also_skips(tmp_path, monkeypatch):
         load_image(path)
 
 
+def test_unreadable_file_reason(tmp_path, monkeypatch):
+    path = tmp_path / "locked.png"
+    Image.new("RGB", (2, 2)).save(path)
+
+    # chmod cannot lock out root, so the open call itself reports the denial.
+    def deny(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(images.Image, "open", deny)
+
+    with pytest.raises(ImageLoadError) as caught:
+        load_image(path)
+
+    assert str(caught.value) == f"Cannot load image {path}: file cannot be read (Permission denied)"
+
+
 def test_invalid_mode_rejected(tmp_path):
     with pytest.raises(ValueError, match=r"Invalid mode='RGBA'"):
         load_image(tmp_path / "any.png", mode="RGBA")

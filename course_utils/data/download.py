@@ -193,6 +193,8 @@ def _cached(folder, expected):
     recorded = marker.get("sha256", {})
     if set(recorded) != set(expected):
         return False
+    if not all((folder / name).is_file() for name in expected):
+        return False
     return all(value is None or recorded[name] == value for name, value in expected.items())
 
 

@@ -20,6 +20,7 @@ Conventions used throughout:
 import dataclasses
 import logging
 import os
+import struct
 import warnings
 from pathlib import Path
 
@@ -100,7 +101,9 @@ def _decode(path):
                     image.seek(0)
                     logger.debug("%s has %d frames; using the first.", path, n_frames)
                 image.load()
-                return ImageOps.exif_transpose(image)
+                return _apply_orientation(image, path)
+    except PermissionError as error:
+        raise ImageLoadError(path, f"file cannot be read ({error.strerror})") from error
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageLoadError(
             path, f"decompression-bomb guard: {error} Raise PIL.Image.MAX_IMAGE_PIXELS "
@@ -110,6 +113,15 @@ def _decode(path):
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         # Truncated and corrupt files fail while the pixels are decoded.
         raise ImageLoadError(path, f"corrupt or truncated image data ({error})") from error
+
+
+def _apply_orientation(image, path):
+    """Return ``image`` rotated or mirrored as its EXIF Orientation tag says."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (ValueError, TypeError, KeyError, struct.error) as error:
+        # Loading the pixels unrotated could give a sideways image, so the file is rejected.
+        raise ImageLoadError(path, f"unreadable EXIF orientation ({error})") from error
 
 
 def _scale_wide_integers(values, path):
