@@ -142,6 +142,18 @@ def test_sixteen_bit_png_scaled_not_clipped(tmp_path):
     assert len(np.unique(values)) == 4
 
 
+def test_big_endian_sixteen_bit_tiff(tmp_path):
+    path = tmp_path / "big_endian.tif"
+    raw = np.array([[0, 1000, 65535]], dtype=">u2")
+    Image.frombytes("I;16B", (3, 1), raw.tobytes()).save(path)
+    with Image.open(path) as reopened:
+        assert reopened.mode == "I;16B"
+
+    values = load_image(path, mode="L")
+
+    np.testing.assert_allclose(values[0, :, 0], [0.0, 1000 / 65535, 1.0], rtol=1e-6)
+
+
 def test_sixteen_bit_tiff_as_rgb(tmp_path):
     path = tmp_path / "deep.tif"
     raw = np.array([[0, 65535]], dtype=np.uint16)
@@ -234,6 +246,17 @@ def test_resize_uses_height_width_order(tmp_path):
 
     assert values.shape == (10, 30, 3)
     assert values.min() >= 0.0 and values.max() <= 1.0
+
+
+def test_sixteen_bit_resize_keeps_precision(tmp_path):
+    path = tmp_path / "gradient.png"
+    gradient = np.linspace(0, 65535, 1024).astype(np.uint16)[np.newaxis, :].repeat(2, axis=0)
+    Image.fromarray(gradient).save(path)
+
+    values = load_image(path, size=(2, 512), mode="L")
+
+    assert values.shape == (2, 512, 1)
+    assert len(np.unique(values)) > 256
 
 
 def test_pad_to_square_letterboxes(tmp_path):

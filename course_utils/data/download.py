@@ -167,7 +167,8 @@ def _expected_hashes(info, sha256, allow_unverified):
             raise DownloadError(
                 f"No published SHA-256 for {remote.filename} of {info.name!r}, so a download "
                 "could not be verified. Pass sha256='<hex digest>' if you know it, or "
-                "allow_unverified=True to accept the file unchecked.")
+                "allow_unverified=True to accept the file unchecked (--sha256 or "
+                "--allow-unverified on the command line).")
         expected[remote.filename] = value
     return expected
 
