@@ -130,6 +130,7 @@ def _scale_wide_integers(values, path):
     low, high = values.min(), values.max()
     if low >= 0 and high <= 65535:
         # PNG and TIFF 16-bit data often arrive as mode "I" with values in 0..65535.
+        # NOTE: 8-bit data stored as 32-bit integers is scaled the same way, so it comes out dark.
         return (values / 65535.0).astype(np.float32)
     logger.info("%s: 32-bit values span %g..%g; rescaled min-max to [0, 1].", path, low, high)
     return _rescale_min_max(values)
