@@ -350,3 +350,33 @@ def test_resample_matches_librosa(orig_sr, target_sr):
     actual = audio.resample(signal, orig_sr, target_sr)
     assert actual.shape == expected.shape
     assert np.abs(actual - expected).max() < 1e-6
+
+
+def insert_chunk_before_data(path, chunk_id, payload):
+    """Rewrite a WAV file with an extra chunk (odd sizes get a pad byte) before ``data``."""
+    raw = path.read_bytes()
+    position = raw.index(b"data")
+    chunk = chunk_id + len(payload).to_bytes(4, "little") + payload + b"\0" * (len(payload) % 2)
+    body = raw[12:position] + chunk + raw[position:]
+    path.write_bytes(b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WAVE" + body)
+
+
+@pytest.mark.parametrize("n_channels", [1, 2])
+def test_pcm16_fast_path_equals_soundfile(tmp_path, n_channels):
+    rng = np.random.default_rng(n_channels)
+    data = rng.uniform(-1, 1, size=(1234, n_channels))
+    path = write(tmp_path / "noise.wav", data, 11025)
+    insert_chunk_before_data(path, b"LIST", b"INFOISFT\x05\x00\x00\x00test\x00")
+
+    layout = audio.wav.read_layout(path, path.stat().st_size)
+    assert audio.wav.is_plain_pcm16(layout)
+    assert layout.sample_rate == 11025
+    expected, _ = sf.read(path, dtype="float32", always_2d=True)
+    assert np.array_equal(load_audio(path, sample_rate=None, mono=False), expected.T)
+
+
+def test_non_pcm16_wav_uses_soundfile(tmp_path):
+    path = write(tmp_path / "float.wav", tone(0.1, 8000), 8000, "FLOAT")
+    layout = audio.wav.read_layout(path, path.stat().st_size)
+    assert layout.format_tag == 3
+    assert not audio.wav.is_plain_pcm16(layout)

@@ -25,6 +25,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from course_utils.data import wav
 from course_utils.data.audio_ops import pad_or_trim
 from course_utils.data.images import SkippedFileWarning
 
@@ -99,37 +100,12 @@ def _check_decodable(path):
     return status.st_size
 
 
-def _wav_missing_bytes(path, file_size):
-    """Return how many bytes of a WAV file's data chunk are missing (0 if complete).
-
-    libsndfile reads a truncated WAV without complaint and returns only the
-    frames present, so a cut-off download would pass as a short clip.
-    """
-    with open(path, "rb") as handle:
-        header = handle.read(12)
-        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
-            return 0
-        while True:
-            chunk = handle.read(8)
-            if len(chunk) < 8:
-                return 0
-            size = int.from_bytes(chunk[4:], "little")
-            if chunk[:4] == b"data":
-                break
-            handle.seek(size + size % 2, os.SEEK_CUR)
-        # Streaming writers leave the size as 0 or 0xFFFFFFFF, so there is nothing to compare.
-        if size in (0, 0xFFFFFFFF):
-            return 0
-        present = file_size - handle.tell()
-    return max(0, size - present)
-
-
-def _read(path, file_size):
+def _read_with_soundfile(path):
     """Read every frame as float32 ``(n_samples, n_channels)`` with the file's rate and subtype."""
     try:
         with sf.SoundFile(path) as audio_file:
             data = audio_file.read(dtype="float32", always_2d=True)
-            file_rate, subtype = audio_file.samplerate, audio_file.subtype
+            return data, audio_file.samplerate, audio_file.subtype
     except sf.LibsndfileError as error:
         hint = "The file is corrupt or not an audio format that soundfile reads."
         if path.suffix.lower() in {".m4a", ".aac", ".wma", ".webm"}:
@@ -138,10 +114,23 @@ def _read(path, file_size):
         reason = error.error_string.rstrip(".")
         raise AudioLoadError(f"Cannot decode {path}: {reason}. {hint}") from error
 
-    missing = _wav_missing_bytes(path, file_size) if path.suffix.lower() == ".wav" else 0
-    if missing:
-        raise AudioLoadError(f"{path} is truncated: its data chunk lacks {missing} bytes "
-                             f"({data.shape[0]} frames are present). Download or copy it again.")
+
+def _read(path, file_size):
+    """Read every frame as float32 ``(n_samples, n_channels)`` with the file's rate and subtype.
+
+    Complete 16-bit PCM WAV files are decoded with NumPy (see ``wav``) and
+    everything else with soundfile. Truncated WAV files raise AudioLoadError.
+    """
+    layout = wav.read_layout(path, file_size) if path.suffix.lower() == ".wav" else None
+    if layout is not None and layout.missing_bytes:
+        raise AudioLoadError(f"{path} is truncated: its data chunk lacks {layout.missing_bytes} "
+                             f"bytes ({layout.present_frames} frames are present). Download or "
+                             "copy it again.")
+    if wav.is_plain_pcm16(layout):
+        data, file_rate, subtype = wav.read_pcm16(path, layout), layout.sample_rate, "PCM_16"
+    else:
+        data, file_rate, subtype = _read_with_soundfile(path)
+
     if data.shape[0] == 0:
         raise AudioLoadError(f"{path} contains no audio samples (0 frames). "
                              "Re-export or re-record the file.")

@@ -120,7 +120,7 @@ def load_spoken_digit_folder(root, split="speaker", seed=42, sample_rate=SPEECH_
     files that cannot be decoded, are skipped with a warning each.
 
     Args:
-        root: the folder that holds the WAV files (not searched recursively).
+        root: the folder that contains the WAV files (not searched recursively).
         split: ``"speaker"`` (default) keeps each speaker in one of train,
             validation and test; ``"random"`` is a stratified random split.
         seed: random seed of the split.
@@ -183,9 +183,10 @@ def load_dataset(name, split=None, seed=42):
             (embedded), ``"fsdd"``, ``"mini_speech_commands"``, ``"mnist"`` and
             ``"fashion_mnist"`` (downloaded in full mode, read from the cache in
             default mode, replaced by the embedded set in smoke mode).
-        split: for speech sets ``"speaker"`` (the default; test speakers never
-            appear in training) or ``"random"`` (stratified by class, so the
-            same speakers appear in every split). Image sets take only None.
+        split: for speech sets, ``"speaker"`` (the default) keeps test and
+            validation speakers out of training. ``"random"`` is stratified by
+            class, so the same speakers appear in every split. Image sets take
+            only None.
         seed: random seed of the split.
 
     Returns:
