@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 
 from course_utils import settings
-from course_utils.data import (AudioLoadError, audio, load_audio, load_audio_folder,
-                               load_spoken_digit_folder)
+from course_utils.data import (AudioLoadError, SkippedFileWarning, audio, load_audio,
+                               load_audio_folder, load_spoken_digit_folder)
 
 
 def tone(seconds, sample_rate, frequency=440.0, amplitude=0.5):
@@ -265,6 +265,7 @@ def test_folder_skips_bad_files(tmp_path):
                                                          "g_frameless.wav", "h_cut.wav"]
     messages = [str(item.message) for item in caught]
     assert len(messages) == 4
+    assert {item.category for item in caught} == {SkippedFileWarning}
     assert messages[0] == f"Skipped {tmp_path / 'e_empty.wav'}: {tmp_path / 'e_empty.wav'} is " \
                           "empty (0 bytes). Re-copy or re-record the file."
     assert "f_junk.wav: Format not recognised" in messages[1]

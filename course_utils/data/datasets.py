@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from course_utils.data.audio import load_audio_folder
+from course_utils.data.images import SkippedFileWarning
 from course_utils.data.splits import speaker_split, stratified_split, stratified_subset
 
 EMBEDDED_DIR = Path(__file__).resolve().parent / "embedded"
@@ -140,7 +141,7 @@ def load_spoken_digit_folder(root, split="speaker", seed=42, sample_rate=SPEECH_
         parsed = parse_spoken_digit_name(path)
         if parsed is None:
             warnings.warn(f"Skipped {path}: the name does not match "
-                          "{digit}_{speaker}_{index}.wav.", stacklevel=2)
+                          "{digit}_{speaker}_{index}.wav.", SkippedFileWarning, stacklevel=2)
             continue
         keep.append(position)
         labels.append(parsed[0])
