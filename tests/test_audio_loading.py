@@ -282,6 +282,10 @@ def test_folder_length_stacks(tmp_path):
     assert folder.waveforms.shape == (4, 3000)
     assert folder.waveforms.dtype == np.float32
     assert len(folder) == 4
+    # Each good clip is 0.5 s (4000 samples at 8 kHz), so all four lose their end.
+    assert folder.n_cut == 4
+    assert folder.summary().startswith("loaded 4 files at 8000 Hz, skipped 4, cut 4 clips "
+                                       "longer than the requested length at the end (")
 
 
 def test_folder_recursive_pattern(tmp_path):

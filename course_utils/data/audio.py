@@ -57,12 +57,14 @@ class AudioFolder:
         paths: the loaded files, in sorted order, aligned with ``waveforms``.
         sample_rate: the sample rate of every waveform, in Hz.
         skipped: ``(path, reason)`` for every file that was not loaded.
+        n_cut: clips longer than the requested ``length`` whose end was cut off.
     """
 
     waveforms: object
     paths: list
     sample_rate: int
     skipped: list
+    n_cut: int = 0
 
     def __len__(self):
         return len(self.paths)
@@ -70,6 +72,8 @@ class AudioFolder:
     def summary(self):
         """Return a one-line summary with the loaded and skipped counts."""
         text = f"loaded {len(self.paths)} files at {self.sample_rate} Hz, skipped {len(self.skipped)}"
+        if self.n_cut:
+            text += f", cut {self.n_cut} clips longer than the requested length at the end"
         if self.skipped:
             names = ", ".join(Path(path).name for path, _ in self.skipped[:5])
             more = ", ..." if len(self.skipped) > 5 else ""
@@ -288,9 +292,11 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
         waveforms.append(waveform)
         loaded.append(path)
 
+    n_cut = 0
     if length is not None:
+        n_cut = sum(len(waveform) > length for waveform in waveforms)
         waveforms = np.stack([pad_or_trim(w, length) for w in waveforms]) if waveforms \
             else np.zeros((0, length), dtype=np.float32)
-    folder = AudioFolder(waveforms, loaded, sample_rate, skipped)
+    folder = AudioFolder(waveforms, loaded, sample_rate, skipped, n_cut)
     logger.info("%s: %s", root, folder.summary())
     return folder

@@ -117,7 +117,7 @@ def load_spoken_digit_folder(root, split="speaker", seed=42, sample_rate=SPEECH_
 
     This reads the embedded set and the Free Spoken Digit Dataset alike. Each
     clip is resampled to ``sample_rate`` and zero-padded or cut at the end to
-    ``duration`` seconds. Files whose names do not follow the pattern, and
+    ``duration`` seconds; the log's summary line counts the clips that were cut. Files whose names do not follow the pattern, and
     files that cannot be decoded, are skipped with a warning each.
 
     Args:

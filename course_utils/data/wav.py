@@ -2,7 +2,7 @@
 
 Two jobs need the header. libsndfile reads a truncated WAV without complaint
 and returns only the frames present, so a cut-off download would pass as a
-short clip; comparing the data chunk's declared size with the file size
+short clip. Comparing the data chunk's declared size with the file size
 catches it. And most speech data sets are plain 16-bit PCM WAV, which NumPy
 decodes in a fraction of the time a libsndfile call takes for a short clip.
 Everything else goes through soundfile.
@@ -21,7 +21,7 @@ UNKNOWN_SIZES = (0, 0xFFFFFFFF)
 
 @dataclasses.dataclass(frozen=True)
 class WavLayout:
-    """Where the samples of a WAV file are and how they are stored.
+    """The position and storage format of the samples in a WAV file.
 
     Attributes:
         format_tag: the ``fmt `` chunk's format code (1 is integer PCM).
@@ -52,7 +52,7 @@ def read_layout(path, file_size):
     """Return the WavLayout of ``path``, or None if it is not a WAV file this can parse.
 
     None covers files that are not RIFF/WAVE, have no ``fmt `` chunk before
-    the ``data`` chunk, or declare an unknown data size; soundfile then reads
+    the ``data`` chunk, or declare an unknown data size. soundfile then reads
     them and reports any error.
     """
     with open(path, "rb") as handle:
