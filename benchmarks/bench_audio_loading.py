@@ -1,9 +1,9 @@
 """Time load_audio_folder against a plain librosa.load loop, and the embedded set load.
 
 Both loaders read the same 500 generated WAV files in one run and resample to
-8000 Hz with soxr's high-quality filter, so the ratio compares only the
-loading strategy (a thread pool over soundfile and soxr versus a loop of
-``librosa.load``). Each measurement is the median of ``--repeats`` runs, taken
+8000 Hz with soxr's high-quality filter. The ratio therefore compares only the
+loading strategy: a thread pool over soundfile and soxr versus a loop of
+``librosa.load``. Each measurement is the median of ``--repeats`` runs, taken
 alternately with the other loader, after one warm-up run that pays librosa's
 and soxr's first-call costs.
 

@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 
 from course_utils import settings
-from course_utils.data import (AudioLoadError, audio, load_audio, load_audio_folder,
-                               load_spoken_digit_folder)
+from course_utils.data import (AudioLoadError, SkippedFileWarning, audio, load_audio,
+                               load_audio_folder, load_spoken_digit_folder)
 
 
 def tone(seconds, sample_rate, frequency=440.0, amplitude=0.5):
@@ -171,6 +171,20 @@ def test_corrupt_file_error(tmp_path):
         "The file is corrupt or not an audio format that soundfile reads.")
 
 
+@pytest.mark.parametrize("file_format, subtype, reason", [
+    ("FLAC", "PCM_16", "flac decoder lost sync"),
+    ("OGG", "VORBIS", "Supported file format but file is malformed"),
+])
+def test_truncated_compressed_error(tmp_path, file_format, subtype, reason):
+    whole = write(tmp_path / f"whole.{file_format.lower()}", tone(1.0, 16000), 16000, subtype,
+                  file_format)
+    path = tmp_path / f"cut.{file_format.lower()}"
+    path.write_bytes(whole.read_bytes()[:whole.stat().st_size // 3])
+
+    with pytest.raises(AudioLoadError, match=f"Cannot decode .*cut.*{reason}. The file is corrupt"):
+        load_audio(path)
+
+
 def test_truncated_wav_error(tmp_path):
     whole = write(tmp_path / "whole.wav", tone(1.0, 8000), 8000)
     path = tmp_path / "cut.wav"
@@ -251,6 +265,7 @@ def test_folder_skips_bad_files(tmp_path):
                                                          "g_frameless.wav", "h_cut.wav"]
     messages = [str(item.message) for item in caught]
     assert len(messages) == 4
+    assert {item.category for item in caught} == {SkippedFileWarning}
     assert messages[0] == f"Skipped {tmp_path / 'e_empty.wav'}: {tmp_path / 'e_empty.wav'} is " \
                           "empty (0 bytes). Re-copy or re-record the file."
     assert "f_junk.wav: Format not recognised" in messages[1]
@@ -267,6 +282,10 @@ def test_folder_length_stacks(tmp_path):
     assert folder.waveforms.shape == (4, 3000)
     assert folder.waveforms.dtype == np.float32
     assert len(folder) == 4
+    # Each good clip is 0.5 s (4000 samples at 8 kHz), so all four lose their end.
+    assert folder.n_cut == 4
+    assert folder.summary().startswith("loaded 4 files at 8000 Hz, skipped 4, cut 4 clips "
+                                       "longer than the requested length at the end (")
 
 
 def test_folder_recursive_pattern(tmp_path):
@@ -336,3 +355,33 @@ def test_resample_matches_librosa(orig_sr, target_sr):
     actual = audio.resample(signal, orig_sr, target_sr)
     assert actual.shape == expected.shape
     assert np.abs(actual - expected).max() < 1e-6
+
+
+def insert_chunk_before_data(path, chunk_id, payload):
+    """Rewrite a WAV file with an extra chunk (odd sizes get a pad byte) before ``data``."""
+    raw = path.read_bytes()
+    position = raw.index(b"data")
+    chunk = chunk_id + len(payload).to_bytes(4, "little") + payload + b"\0" * (len(payload) % 2)
+    body = raw[12:position] + chunk + raw[position:]
+    path.write_bytes(b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WAVE" + body)
+
+
+@pytest.mark.parametrize("n_channels", [1, 2])
+def test_pcm16_fast_path_equals_soundfile(tmp_path, n_channels):
+    rng = np.random.default_rng(n_channels)
+    data = rng.uniform(-1, 1, size=(1234, n_channels))
+    path = write(tmp_path / "noise.wav", data, 11025)
+    insert_chunk_before_data(path, b"LIST", b"INFOISFT\x05\x00\x00\x00test\x00")
+
+    layout = audio.wav.read_layout(path, path.stat().st_size)
+    assert audio.wav.is_plain_pcm16(layout)
+    assert layout.sample_rate == 11025
+    expected, _ = sf.read(path, dtype="float32", always_2d=True)
+    assert np.array_equal(load_audio(path, sample_rate=None, mono=False), expected.T)
+
+
+def test_non_pcm16_wav_uses_soundfile(tmp_path):
+    path = write(tmp_path / "float.wav", tone(0.1, 8000), 8000, "FLOAT")
+    layout = audio.wav.read_layout(path, path.stat().st_size)
+    assert layout.format_tag == 3
+    assert not audio.wav.is_plain_pcm16(layout)

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from course_utils.data import datasets, load_dataset, load_spoken_digit_folder
+from course_utils.data import SkippedFileWarning, datasets, load_dataset, load_spoken_digit_folder
 from course_utils.data.splits import speaker_split, stratified_split, stratified_subset
 
 N_SPEAKERS = 25
@@ -142,7 +142,7 @@ def test_spoken_digit_folder_skips_bad_names(tmp_path):
             sf.write(tmp_path / f"{digit}_{speaker}_0.wav", tone, 16000, subtype="PCM_16")
     sf.write(tmp_path / "notes.wav", tone, 16000, subtype="PCM_16")
 
-    with pytest.warns(UserWarning, match=r"notes\.wav: the name does not match"):
+    with pytest.warns(SkippedFileWarning, match=r"notes\.wav: the name does not match"):
         data = load_spoken_digit_folder(tmp_path, sample_rate=8000, duration=0.5)
     assert data.x_train.shape == (10, 4000)
     assert (len(data.y_val), len(data.y_test)) == (10, 10)

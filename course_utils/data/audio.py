@@ -25,6 +25,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from course_utils.data import wav
 from course_utils.data.audio_ops import pad_or_trim
 from course_utils.data.images import SkippedFileWarning
 
@@ -56,12 +57,14 @@ class AudioFolder:
         paths: the loaded files, in sorted order, aligned with ``waveforms``.
         sample_rate: the sample rate of every waveform, in Hz.
         skipped: ``(path, reason)`` for every file that was not loaded.
+        n_cut: clips longer than the requested ``length`` whose end was cut off.
     """
 
     waveforms: object
     paths: list
     sample_rate: int
     skipped: list
+    n_cut: int = 0
 
     def __len__(self):
         return len(self.paths)
@@ -69,6 +72,8 @@ class AudioFolder:
     def summary(self):
         """Return a one-line summary with the loaded and skipped counts."""
         text = f"loaded {len(self.paths)} files at {self.sample_rate} Hz, skipped {len(self.skipped)}"
+        if self.n_cut:
+            text += f", cut {self.n_cut} clips longer than the requested length at the end"
         if self.skipped:
             names = ", ".join(Path(path).name for path, _ in self.skipped[:5])
             more = ", ..." if len(self.skipped) > 5 else ""
@@ -82,7 +87,7 @@ def decodable_formats():
 
 
 def _check_decodable(path):
-    """Raise for files that libsndfile here cannot open at all; return the size in bytes."""
+    """Reject paths that cannot hold decodable audio and return the file size in bytes."""
     try:
         status = path.stat()
     except FileNotFoundError:
@@ -99,37 +104,12 @@ def _check_decodable(path):
     return status.st_size
 
 
-def _wav_missing_bytes(path, file_size):
-    """Return how many bytes of a WAV file's data chunk are missing (0 if complete).
-
-    libsndfile reads a truncated WAV without complaint and returns only the
-    frames present, so a cut-off download would pass as a short clip.
-    """
-    with open(path, "rb") as handle:
-        header = handle.read(12)
-        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
-            return 0
-        while True:
-            chunk = handle.read(8)
-            if len(chunk) < 8:
-                return 0
-            size = int.from_bytes(chunk[4:], "little")
-            if chunk[:4] == b"data":
-                break
-            handle.seek(size + size % 2, os.SEEK_CUR)
-        # Streaming writers leave the size as 0 or 0xFFFFFFFF; nothing to compare then.
-        if size in (0, 0xFFFFFFFF):
-            return 0
-        present = file_size - handle.tell()
-    return max(0, size - present)
-
-
-def _read(path, file_size):
-    """Read every frame as float32 ``(n_samples, n_channels)``; return it, the rate and subtype."""
+def _read_with_soundfile(path):
+    """Read every frame as float32 ``(n_samples, n_channels)`` with the file's rate and subtype."""
     try:
         with sf.SoundFile(path) as audio_file:
             data = audio_file.read(dtype="float32", always_2d=True)
-            file_rate, subtype = audio_file.samplerate, audio_file.subtype
+            return data, audio_file.samplerate, audio_file.subtype
     except sf.LibsndfileError as error:
         hint = "The file is corrupt or not an audio format that soundfile reads."
         if path.suffix.lower() in {".m4a", ".aac", ".wma", ".webm"}:
@@ -137,15 +117,24 @@ def _read(path, file_size):
                    f"with `ffmpeg -i {path.name} {path.stem}.wav`."
         reason = error.error_string.rstrip(".")
         raise AudioLoadError(f"Cannot decode {path}: {reason}. {hint}") from error
-    except RuntimeError as error:
-        # libsndfile reports some truncated files only when it reads the frames.
-        raise AudioLoadError(f"Cannot decode {path}: {error}. The file is corrupt "
-                             "or truncated.") from error
 
-    missing = _wav_missing_bytes(path, file_size) if path.suffix.lower() == ".wav" else 0
-    if missing:
-        raise AudioLoadError(f"{path} is truncated: its data chunk lacks {missing} bytes "
-                             f"({data.shape[0]} frames are present). Download or copy it again.")
+
+def _read(path, file_size):
+    """Read every frame as float32 ``(n_samples, n_channels)`` with the file's rate and subtype.
+
+    Complete 16-bit PCM WAV files are decoded with NumPy (see ``wav``) and
+    everything else with soundfile. Truncated WAV files raise AudioLoadError.
+    """
+    layout = wav.read_layout(path, file_size) if path.suffix.lower() == ".wav" else None
+    if layout is not None and layout.missing_bytes:
+        raise AudioLoadError(f"{path} is truncated: its data chunk lacks {layout.missing_bytes} "
+                             f"bytes ({layout.present_frames} frames are present). Download or "
+                             "copy it again.")
+    if wav.is_plain_pcm16(layout):
+        data, file_rate, subtype = wav.read_pcm16(path, layout), layout.sample_rate, "PCM_16"
+    else:
+        data, file_rate, subtype = _read_with_soundfile(path)
+
     if data.shape[0] == 0:
         raise AudioLoadError(f"{path} contains no audio samples (0 frames). "
                              "Re-export or re-record the file.")
@@ -249,7 +238,7 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
     """Load every file in ``root`` that matches ``pattern``, skipping bad files.
 
     Each file that cannot be loaded (empty, no frames, corrupt, truncated,
-    undecodable) raises one ``SkippedFileWarning`` that names it and the reason, and is listed in
+    undecodable) gets one ``SkippedFileWarning`` that names it and the reason, and is listed in
     ``skipped``. Files load on a thread pool, because libsndfile and soxr release
     Python's GIL. Loads of more than ``PROGRESS_MIN_FILES`` files show a tqdm
     progress bar unless the ``CI`` environment variable is set.
@@ -303,9 +292,11 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
         waveforms.append(waveform)
         loaded.append(path)
 
+    n_cut = 0
     if length is not None:
+        n_cut = sum(len(waveform) > length for waveform in waveforms)
         waveforms = np.stack([pad_or_trim(w, length) for w in waveforms]) if waveforms \
             else np.zeros((0, length), dtype=np.float32)
-    folder = AudioFolder(waveforms, loaded, sample_rate, skipped)
+    folder = AudioFolder(waveforms, loaded, sample_rate, skipped, n_cut)
     logger.info("%s: %s", root, folder.summary())
     return folder

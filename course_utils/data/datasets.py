@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from course_utils.data.audio import load_audio_folder
+from course_utils.data.images import SkippedFileWarning
 from course_utils.data.splits import speaker_split, stratified_split, stratified_subset
 
 EMBEDDED_DIR = Path(__file__).resolve().parent / "embedded"
@@ -116,11 +117,11 @@ def load_spoken_digit_folder(root, split="speaker", seed=42, sample_rate=SPEECH_
 
     This reads the embedded set and the Free Spoken Digit Dataset alike. Each
     clip is resampled to ``sample_rate`` and zero-padded or cut at the end to
-    ``duration`` seconds. Files whose names do not follow the pattern, and
+    ``duration`` seconds; the log's summary line counts the clips that were cut. Files whose names do not follow the pattern, and
     files that cannot be decoded, are skipped with a warning each.
 
     Args:
-        root: the folder that holds the WAV files (not searched recursively).
+        root: the folder that contains the WAV files (not searched recursively).
         split: ``"speaker"`` (default) keeps each speaker in one of train,
             validation and test; ``"random"`` is a stratified random split.
         seed: random seed of the split.
@@ -140,7 +141,7 @@ def load_spoken_digit_folder(root, split="speaker", seed=42, sample_rate=SPEECH_
         parsed = parse_spoken_digit_name(path)
         if parsed is None:
             warnings.warn(f"Skipped {path}: the name does not match "
-                          "{digit}_{speaker}_{index}.wav.", stacklevel=2)
+                          "{digit}_{speaker}_{index}.wav.", SkippedFileWarning, stacklevel=2)
             continue
         keep.append(position)
         labels.append(parsed[0])
@@ -183,9 +184,10 @@ def load_dataset(name, split=None, seed=42):
             (embedded), ``"fsdd"``, ``"mini_speech_commands"``, ``"mnist"`` and
             ``"fashion_mnist"`` (downloaded in full mode, read from the cache in
             default mode, replaced by the embedded set in smoke mode).
-        split: for speech sets ``"speaker"`` (the default; test speakers never
-            appear in training) or ``"random"`` (stratified by class, so the
-            same speakers appear in every split). Image sets take only None.
+        split: for speech sets, ``"speaker"`` (the default) keeps test and
+            validation speakers out of training. ``"random"`` is stratified by
+            class, so the same speakers appear in every split. Image sets take
+            only None.
         seed: random seed of the split.
 
     Returns:

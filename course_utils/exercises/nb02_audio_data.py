@@ -24,7 +24,7 @@ def _tone(seconds, sample_rate, frequency, n_channels):
 
 
 def _clip_cases():
-    """Return ``(description, y, sample_rate)``; y is ``(n_channels, n_samples)``."""
+    """Return ``(description, y, sample_rate)`` triples with y ``(n_channels, n_samples)``."""
     return [
         ("a 0.5 s stereo clip at 44100 Hz", _tone(0.5, 44100, 300, 2), 44100),
         ("a 1.5 s mono clip at 16000 Hz", _tone(1.5, 16000, 500, 1), 16000),
