@@ -2,11 +2,16 @@
 
 from course_utils import keras
 
+# The embedded training set has a few hundred clips, so an epoch is only a few
+# dozen steps; with Keras' default momentum of 0.99 the moving statistics that
+# inference uses would lag far behind the batch statistics for many epochs.
+BATCH_NORM_MOMENTUM = 0.9
+
 
 def _conv_bn_relu(x, filters, kernel_size, strides=1, name=None):
     x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
                             use_bias=False, name=f"{name}_conv")(x)
-    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = keras.layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_bn")(x)
     return keras.layers.ReLU(name=f"{name}_relu")(x)
 
 
@@ -64,7 +69,7 @@ def build_ds_cnn(input_shape=(40, 63, 1), num_classes=10, filters=48, num_blocks
         name = f"ds{index}"
         x = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False,
                                          name=f"{name}_depthwise")(x)
-        x = keras.layers.BatchNormalization(name=f"{name}_depthwise_bn")(x)
+        x = keras.layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_depthwise_bn")(x)
         x = keras.layers.ReLU(name=f"{name}_depthwise_relu")(x)
         x = _conv_bn_relu(x, filters, 1, name=f"{name}_pointwise")
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
