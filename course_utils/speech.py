@@ -29,15 +29,7 @@ import numpy as np
 import course_utils  # noqa: F401  (selects Keras 2 before TensorFlow loads)
 import tensorflow as tf
 from course_utils import keras
-
-try:
-    from course_utils.features.audio import mel_filterbank
-except ImportError:  # NOTE: stand-in until course_utils.features is merged.
-    import librosa
-
-    def mel_filterbank(sr, n_fft, n_mels=128, fmin=0.0, fmax=None, htk=False, norm="slaney"):
-        return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
-                                   htk=htk, norm=norm)
+from course_utils.features.audio import mel_filterbank
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,10 +5,7 @@ import numpy as np
 import pytest
 
 from course_utils import keras, speech
-try:
-    from course_utils.features.audio import log_mel_spectrogram
-except ImportError:  # TEMP until merge
-    log_mel_spectrogram = None
+from course_utils.features.audio import log_mel_spectrogram
 
 CONFIG = speech.FrontEndConfig()
 
