@@ -22,6 +22,7 @@ file), and the window whose top class probability is highest gives the answer.
 
 import dataclasses
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,11 @@ def _saved_model_runner(path):
 
 def _tflite_runner(path):
     try:
-        interpreter = tf.lite.Interpreter(model_path=str(path))
+        with warnings.catch_warnings():
+            # NOTE: TensorFlow 2.21 warns that tf.lite.Interpreter moves to the
+            # ai_edge_litert package; it still works, and the course pins TensorFlow.
+            warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
+            interpreter = tf.lite.Interpreter(model_path=str(path))
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
         raise ModelLoadError(f"Cannot load {path} as a TensorFlow Lite model: {error}.") from error
@@ -169,7 +174,7 @@ def _open_model(path):
 
 
 def _input_kind(path, input_shape, config):
-    if len(input_shape) == 2:
+    if len(input_shape) == 2 and input_shape[1] and input_shape[1] >= config.n_fft:
         return "waveform", dataclasses.replace(config, num_samples=int(input_shape[1]))
     if tuple(input_shape[1:]) == config.feature_shape:
         return "log_mel", config
