@@ -16,8 +16,7 @@ import course_utils  # noqa: F401  (selects Keras 2 before TensorFlow loads)
 import tensorflow as tf
 from course_utils import keras, settings, speech, training
 from course_utils.data import add_noise, apply_gain, load_dataset, time_shift
-from course_utils.models import save_model_files
-from course_utils.speech_models import build_ds_cnn
+from course_utils.models import build_ds_cnn, save_model_files
 
 logger = logging.getLogger(__name__)
 

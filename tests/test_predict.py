@@ -10,7 +10,7 @@ import tensorflow as tf
 from course_utils import __main__ as cli
 from course_utils import keras, predict, speech
 from course_utils.data import AudioLoadError
-from course_utils.speech_models import build_ds_cnn
+from course_utils.models import build_ds_cnn
 
 CONFIG = speech.FrontEndConfig()
 CLASS_NAMES = [f"digit{index}" for index in range(10)]

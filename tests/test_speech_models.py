@@ -5,7 +5,7 @@ import pytest
 import tensorflow_model_optimization as tfmot
 
 from course_utils import speech
-from course_utils.speech_models import build_ds_cnn, build_speech_cnn
+from course_utils.models import build_ds_cnn, build_speech_cnn
 
 
 @pytest.mark.parametrize("builder, total, trainable", [
