@@ -249,3 +249,13 @@ def build_ds_cnn(input_shape=(40, 63, 1), num_classes=10, filters=48, num_blocks
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="ds_cnn")
+
+
+def load_or_train_speech_model(folder=None):
+    """Load the saved speech DS-CNN, or train and save it first; return ``(model, info)``.
+
+    See ``course_utils.speech_training.load_or_train_speech_model``, which this calls.
+    """
+    from course_utils import speech_training  # imported here because it imports this module
+
+    return speech_training.load_or_train_speech_model(folder)
