@@ -81,7 +81,13 @@ class SpeechPredictor:
         inputs = np.asarray(windows, dtype=np.float32)
         if self.input_kind == "log_mel":
             inputs = speech.log_mel(inputs, self.config).numpy()
-        return np.asarray(self.run(inputs), dtype=np.float32)
+        outputs = np.asarray(self.run(inputs), dtype=np.float32)
+
+        # A model that ends without softmax outputs logits. The tolerance allows for
+        # the rounding of an 8-bit quantized output, about 1/256 per class.
+        if np.any(outputs < 0) or not np.allclose(outputs.sum(axis=1), 1.0, atol=0.05):
+            outputs = tf.nn.softmax(outputs, axis=1).numpy()
+        return outputs
 
 
 def _read_info(model_path):
@@ -101,6 +107,9 @@ def _keras_runner(path):
     except Exception as error:  # noqa: BLE001  (Keras raises many types for a bad file)
         raise ModelLoadError(f"Cannot load {path} as a Keras model: {error}. Pass a .keras "
                              "file written by model.save().") from error
+    if isinstance(model.input_shape, list) or isinstance(model.output_shape, list):
+        raise ModelLoadError(f"{path} has several inputs or outputs; a speech model has one "
+                             "input and one output.")
     call = tf.function(lambda x: model(x, training=False))
     return tuple(model.input_shape), tuple(model.output_shape), lambda x: call(x).numpy()
 
@@ -112,8 +121,13 @@ def _saved_model_runner(path):
     except (OSError, ValueError, KeyError, tf.errors.OpError) as error:
         raise ModelLoadError(f"Cannot load {path} as a SavedModel with a 'serving_default' "
                              f"signature: {error}.") from error
-    (input_name, input_spec), = signature.structured_input_signature[1].items()
-    (output_name, output_spec), = signature.structured_outputs.items()
+    inputs = signature.structured_input_signature[1]
+    outputs = signature.structured_outputs
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ModelLoadError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs; "
+                             "a speech model has one input and one output.")
+    (input_name, input_spec), = inputs.items()
+    (output_name, output_spec), = outputs.items()
 
     def run(x):
         return signature(**{input_name: tf.constant(x)})[output_name].numpy()

@@ -45,9 +45,10 @@ class FrontEndConfig:
         n_mels: mel bands.
         fmin: lowest mel band edge, in Hz.
         fmax: highest mel band edge, in Hz (the Nyquist frequency at 8 kHz).
-        amin: power floor before the logarithm. 1e-6 limits the range to
-            60 dB below a full-scale bin, which also keeps float32 STFT
-            round-off in near-silent bands out of the features.
+        amin: power floor before the logarithm, 1e-6 or -60 dB. A full-scale
+            440 Hz tone measures about +18 dB in its mel band with these
+            settings. The floor keeps float32 STFT round-off in near-silent
+            bands out of the features.
     """
 
     sample_rate: int = 8000

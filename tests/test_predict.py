@@ -208,6 +208,23 @@ def test_corrupt_info_file_is_reported(tmp_path, model_folder):
         predict.load_speech_model(folder / "speech.keras")
 
 
+def test_logits_become_probabilities():
+    predictor = predict.SpeechPredictor(path=None, input_kind="waveform", config=CONFIG,
+                                        class_names=["a", "b"],
+                                        run=lambda x: np.array([[2.0, -1.0]] * len(x)))
+    probabilities = predictor.predict_windows(np.zeros((1, 8000)))
+    np.testing.assert_allclose(probabilities, [[0.952574, 0.047426]], rtol=1e-5)
+
+
+def test_two_input_model_is_rejected(tmp_path):
+    first, second = keras.Input((8000,)), keras.Input((8000,))
+    model = keras.Model([first, second], keras.layers.Dense(10)(first + second))
+    path = tmp_path / "two_inputs.keras"
+    model.save(path)
+    with pytest.raises(predict.ModelLoadError, match="has several inputs or outputs"):
+        predict.load_speech_model(path)
+
+
 def test_class_names_fall_back_to_indices(tmp_path, model_folder):
     folder = tmp_path / "models"
     folder.mkdir()
