@@ -10,6 +10,8 @@ saved for notebook 07.
 
 import json
 import logging
+import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -161,32 +163,50 @@ def load_speech_model_info(folder=None):
     return info
 
 
+def _train_and_save_default(folder, verbose):
+    """Train the recipe on the embedded spoken digits for the current mode and save it."""
+    sizes = settings.sizes()
+    splits = load_dataset("spoken_digits").subset(sizes.max_train_examples,
+                                                  sizes.max_eval_examples)
+    classifier, end_to_end, _ = train_speech_model(splits, recipe_epochs(), sizes.batch_size,
+                                                   verbose=verbose)
+    accuracy = training.evaluate_classifier(end_to_end, splits.x_test, splits.y_test,
+                                            splits.class_names).accuracy
+    save_speech_model(classifier, splits.class_names, folder=folder, test_accuracy=accuracy)
+
+
+def _load_saved(folder):
+    keras_path = folder / f"{MODEL_STEM}.keras"
+    classifier = keras.models.load_model(keras_path, safe_mode=True, compile=False)
+    return classifier, load_speech_model_info(folder)
+
+
 def load_or_train_speech_model(folder=None, verbose=0):
-    """Load the saved DS-CNN, or train and save it first when it is missing.
+    """Load the saved DS-CNN, or train and save it first when it is missing or unreadable.
 
     Loads ``speech_ds_cnn.keras`` from ``folder`` (``settings.models_dir()`` by
     default) with ``safe_mode=True``. When it or its info file is missing, it
     trains on the embedded spoken digits with ``settings.sizes()`` for the
-    current mode, as notebook 06 does, and saves it.
+    current mode, as notebook 06 does, and saves it. When either file cannot be
+    read, it warns with the file and the reason and retrains the same way.
 
     Returns:
         ``(classifier, info)``: the uncompiled model on log-mel input and the
         dict of ``load_speech_model_info``.
     """
-    folder = folder or settings.models_dir()
+    folder = Path(folder) if folder else settings.models_dir()
     keras_path = folder / f"{MODEL_STEM}.keras"
     if not (keras_path.is_file() and (folder / INFO_FILE_NAME).is_file()):
         logger.info("%s not found; training the speech model", keras_path)
-        sizes = settings.sizes()
-        splits = load_dataset("spoken_digits").subset(sizes.max_train_examples,
-                                                      sizes.max_eval_examples)
-        classifier, end_to_end, _ = train_speech_model(splits, recipe_epochs(),
-                                                       sizes.batch_size, verbose=verbose)
-        accuracy = training.evaluate_classifier(end_to_end, splits.x_test, splits.y_test,
-                                                splits.class_names).accuracy
-        save_speech_model(classifier, splits.class_names, folder=folder, test_accuracy=accuracy)
-    classifier = keras.models.load_model(keras_path, safe_mode=True, compile=False)
-    return classifier, load_speech_model_info(folder)
+        _train_and_save_default(folder, verbose)
+        return _load_saved(folder)
+    try:
+        return _load_saved(folder)
+    except Exception as error:  # noqa: BLE001  (Keras raises many types for a bad file)
+        warnings.warn(f"Cannot load the speech model in {folder} ({type(error).__name__}: "
+                      f"{error}); training and saving a new one.", stacklevel=2)
+        _train_and_save_default(folder, verbose)
+        return _load_saved(folder)
 
 
 def classical_baseline(splits, dataset_name="spoken_digits"):

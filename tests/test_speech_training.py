@@ -121,6 +121,18 @@ def test_load_or_train_trains_once(isolated_folders, monkeypatch):
     np.testing.assert_allclose(reloaded(x).numpy(), classifier(x).numpy(), atol=1e-6)
 
 
+def test_load_or_train_replaces_corrupt_file(isolated_folders, monkeypatch):
+    monkeypatch.setenv("COURSE_MODE", "smoke")
+    folder = isolated_folders / "build" / "models"
+    folder.mkdir(parents=True)
+    (folder / "speech_ds_cnn.keras").write_text("truncated")
+    (folder / "speech_model_info.json").write_text("{}")
+    with pytest.warns(UserWarning, match=f"Cannot load the speech model in {folder}"):
+        classifier, info = speech_training.load_or_train_speech_model()
+    assert classifier.input_shape == (None, 40, 63, 1)
+    assert info["class_names"] == [str(digit) for digit in range(10)]
+
+
 def logged_tags(folder):
     """Return the set of summary tags in every event file under ``folder``."""
     tags = set()
