@@ -171,6 +171,20 @@ def test_corrupt_file_error(tmp_path):
         "The file is corrupt or not an audio format that soundfile reads.")
 
 
+@pytest.mark.parametrize("file_format, subtype, reason", [
+    ("FLAC", "PCM_16", "flac decoder lost sync"),
+    ("OGG", "VORBIS", "Supported file format but file is malformed"),
+])
+def test_truncated_compressed_error(tmp_path, file_format, subtype, reason):
+    whole = write(tmp_path / f"whole.{file_format.lower()}", tone(1.0, 16000), 16000, subtype,
+                  file_format)
+    path = tmp_path / f"cut.{file_format.lower()}"
+    path.write_bytes(whole.read_bytes()[:whole.stat().st_size // 3])
+
+    with pytest.raises(AudioLoadError, match=f"Cannot decode .*cut.*{reason}. The file is corrupt"):
+        load_audio(path)
+
+
 def test_truncated_wav_error(tmp_path):
     whole = write(tmp_path / "whole.wav", tone(1.0, 8000), 8000)
     path = tmp_path / "cut.wav"
@@ -325,3 +339,44 @@ def test_real_fsdd_recordings():
     data = load_spoken_digit_folder(root, split="random")
     assert data.x_train.shape[1:] == (8000,)
     assert sorted(set(data.y_test.tolist())) == list(range(10))
+
+
+@pytest.mark.parametrize("orig_sr, target_sr", [(44100, 8000), (16000, 8000), (8000, 22050)])
+def test_resample_matches_librosa(orig_sr, target_sr):
+    import librosa
+
+    signal = np.random.default_rng(0).normal(size=orig_sr // 3).astype(np.float32)
+    expected = librosa.resample(signal, orig_sr=orig_sr, target_sr=target_sr, res_type="soxr_hq")
+    actual = audio.resample(signal, orig_sr, target_sr)
+    assert actual.shape == expected.shape
+    assert np.abs(actual - expected).max() < 1e-6
+
+
+def insert_chunk_before_data(path, chunk_id, payload):
+    """Rewrite a WAV file with an extra chunk (odd sizes get a pad byte) before ``data``."""
+    raw = path.read_bytes()
+    position = raw.index(b"data")
+    chunk = chunk_id + len(payload).to_bytes(4, "little") + payload + b"\0" * (len(payload) % 2)
+    body = raw[12:position] + chunk + raw[position:]
+    path.write_bytes(b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WAVE" + body)
+
+
+@pytest.mark.parametrize("n_channels", [1, 2])
+def test_pcm16_fast_path_equals_soundfile(tmp_path, n_channels):
+    rng = np.random.default_rng(n_channels)
+    data = rng.uniform(-1, 1, size=(1234, n_channels))
+    path = write(tmp_path / "noise.wav", data, 11025)
+    insert_chunk_before_data(path, b"LIST", b"INFOISFT\x05\x00\x00\x00test\x00")
+
+    layout = audio.wav.read_layout(path, path.stat().st_size)
+    assert audio.wav.is_plain_pcm16(layout)
+    assert layout.sample_rate == 11025
+    expected, _ = sf.read(path, dtype="float32", always_2d=True)
+    assert np.array_equal(load_audio(path, sample_rate=None, mono=False), expected.T)
+
+
+def test_non_pcm16_wav_uses_soundfile(tmp_path):
+    path = write(tmp_path / "float.wav", tone(0.1, 8000), 8000, "FLOAT")
+    layout = audio.wav.read_layout(path, path.stat().st_size)
+    assert layout.format_tag == 3
+    assert not audio.wav.is_plain_pcm16(layout)

@@ -6,6 +6,7 @@ import re
 import socket
 import tarfile
 import threading
+import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,6 +19,7 @@ from course_utils.data.download import (ChecksumMismatchError, DownloadError, Ne
 from course_utils.data.registry import DatasetInfo, RemoteFile
 
 ARCHIVE_NAME = "toy.tar.gz"
+SLOW_SECONDS = 1.5
 
 
 def _tar_gz(entries):
@@ -36,10 +38,15 @@ GOOD_SHA256 = hashlib.sha256(GOOD_ARCHIVE).hexdigest()
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Serve ``server.routes[path] = (body, declared_length)``; 404 for anything else."""
+    """Serve ``server.routes[path] = (body, declared_length)``; 404 for anything else.
+
+    A path that starts with ``/slow/`` waits ``SLOW_SECONDS`` before it answers.
+    """
 
     def do_GET(self):  # noqa: N802  (name fixed by http.server)
         self.server.requests.append(self.path)
+        if self.path.startswith("/slow/"):
+            time.sleep(SLOW_SECONDS)
         if self.path not in self.server.routes:
             self.send_error(404)
             return
@@ -47,7 +54,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", str(declared_length))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as the timeout test intends
         # Closing here with fewer bytes than declared simulates a dropped transfer.
         self.close_connection = True
 
@@ -115,6 +125,10 @@ def test_good_download_extracted_and_cached(server, tmp_path):
     assert _fetch(_info([url]), tmp_path) == folder
     assert server.requests == ["/" + ARCHIVE_NAME]
 
+    (folder / ARCHIVE_NAME).unlink()
+    assert _fetch(_info([url]), tmp_path) == folder
+    assert server.requests == ["/" + ARCHIVE_NAME] * 2
+
 
 def test_wrong_checksum_rejected_cache_untouched(server, tmp_path):
     url = _serve(server, "/" + ARCHIVE_NAME, GOOD_ARCHIVE)
@@ -167,6 +181,18 @@ def test_dead_first_mirror_falls_through(server, tmp_path):
     folder = _fetch(_info([_dead_url(), good]), tmp_path)
 
     assert (folder / "toy" / "README").read_bytes() == b"toy set"
+
+
+def test_timeout_retried_then_next_mirror(server, tmp_path):
+    slow = _serve(server, "/slow/" + ARCHIVE_NAME, GOOD_ARCHIVE)
+    good = _serve(server, "/" + ARCHIVE_NAME, GOOD_ARCHIVE)
+
+    started = time.monotonic()
+    folder = _fetch(_info([slow, good]), tmp_path, timeout=0.2, retries=1)
+
+    assert (folder / "toy" / "README").read_bytes() == b"toy set"
+    assert server.requests == ["/slow/" + ARCHIVE_NAME] * 2 + ["/" + ARCHIVE_NAME]
+    assert time.monotonic() - started < SLOW_SECONDS * 2
 
 
 def test_http_404_not_retried(server, tmp_path):

@@ -142,6 +142,18 @@ def test_sixteen_bit_png_scaled_not_clipped(tmp_path):
     assert len(np.unique(values)) == 4
 
 
+def test_big_endian_sixteen_bit_tiff(tmp_path):
+    path = tmp_path / "big_endian.tif"
+    raw = np.array([[0, 1000, 65535]], dtype=">u2")
+    Image.frombytes("I;16B", (3, 1), raw.tobytes()).save(path)
+    with Image.open(path) as reopened:
+        assert reopened.mode == "I;16B"
+
+    values = load_image(path, mode="L")
+
+    np.testing.assert_allclose(values[0, :, 0], [0.0, 1000 / 65535, 1.0], rtol=1e-6)
+
+
 def test_sixteen_bit_tiff_as_rgb(tmp_path):
     path = tmp_path / "deep.tif"
     raw = np.array([[0, 65535]], dtype=np.uint16)
@@ -236,6 +248,17 @@ def test_resize_uses_height_width_order(tmp_path):
     assert values.min() >= 0.0 and values.max() <= 1.0
 
 
+def test_sixteen_bit_resize_keeps_precision(tmp_path):
+    path = tmp_path / "gradient.png"
+    gradient = np.linspace(0, 65535, 1024).astype(np.uint16)[np.newaxis, :].repeat(2, axis=0)
+    Image.fromarray(gradient).save(path)
+
+    values = load_image(path, size=(2, 512), mode="L")
+
+    assert values.shape == (2, 512, 1)
+    assert len(np.unique(values)) > 256
+
+
 def test_pad_to_square_letterboxes(tmp_path):
     path = tmp_path / "wide.png"
     Image.new("RGB", (40, 20), RED).save(path)
@@ -293,6 +316,22 @@ def test_decompression_bomb_warning_also_skips(tmp_path, monkeypatch):
 
     with pytest.raises(ImageLoadError, match="decompression-bomb guard"):
         load_image(path)
+
+
+def test_unreadable_file_reason(tmp_path, monkeypatch):
+    path = tmp_path / "locked.png"
+    Image.new("RGB", (2, 2)).save(path)
+
+    # chmod cannot lock out root, so the open call itself reports the denial.
+    def deny(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(images.Image, "open", deny)
+
+    with pytest.raises(ImageLoadError) as caught:
+        load_image(path)
+
+    assert str(caught.value) == f"Cannot load image {path}: file cannot be read (Permission denied)"
 
 
 def test_invalid_mode_rejected(tmp_path):

@@ -65,9 +65,12 @@ def _fallback_advice(info):
 
 
 def _progress_bar(total, description, enabled):
-    from tqdm.auto import tqdm
-
     disable = not enabled or bool(os.environ.get("CI"))
+    # tqdm.auto's notebook bar prints a notice without ipywidgets, even when hidden.
+    if disable:
+        from tqdm import tqdm
+    else:
+        from tqdm.auto import tqdm
     return tqdm(total=total, desc=description, unit="B", unit_scale=True, disable=disable)
 
 
@@ -164,7 +167,8 @@ def _expected_hashes(info, sha256, allow_unverified):
             raise DownloadError(
                 f"No published SHA-256 for {remote.filename} of {info.name!r}, so a download "
                 "could not be verified. Pass sha256='<hex digest>' if you know it, or "
-                "allow_unverified=True to accept the file unchecked.")
+                "allow_unverified=True to accept the file unchecked (--sha256 or "
+                "--allow-unverified on the command line).")
         expected[remote.filename] = value
     return expected
 
@@ -189,6 +193,8 @@ def _cached(folder, expected):
         return False
     recorded = marker.get("sha256", {})
     if set(recorded) != set(expected):
+        return False
+    if not all((folder / name).is_file() for name in expected):
         return False
     return all(value is None or recorded[name] == value for name, value in expected.items())
 

@@ -20,6 +20,7 @@ Conventions used throughout:
 import dataclasses
 import logging
 import os
+import struct
 import warnings
 from pathlib import Path
 
@@ -100,7 +101,9 @@ def _decode(path):
                     image.seek(0)
                     logger.debug("%s has %d frames; using the first.", path, n_frames)
                 image.load()
-                return ImageOps.exif_transpose(image)
+                return _apply_orientation(image, path)
+    except PermissionError as error:
+        raise ImageLoadError(path, f"file cannot be read ({error.strerror})") from error
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageLoadError(
             path, f"decompression-bomb guard: {error} Raise PIL.Image.MAX_IMAGE_PIXELS "
@@ -112,12 +115,22 @@ def _decode(path):
         raise ImageLoadError(path, f"corrupt or truncated image data ({error})") from error
 
 
+def _apply_orientation(image, path):
+    """Return ``image`` rotated or mirrored as its EXIF Orientation tag says."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (ValueError, TypeError, KeyError, struct.error) as error:
+        # Loading the pixels unrotated could give a sideways image, so the file is rejected.
+        raise ImageLoadError(path, f"unreadable EXIF orientation ({error})") from error
+
+
 def _scale_wide_integers(values, path):
     """Scale 32-bit integer pixels to [0, 1]: the 16-bit range when they fit it, else min-max."""
     values = values.astype(np.float64)
     low, high = values.min(), values.max()
     if low >= 0 and high <= 65535:
         # PNG and TIFF 16-bit data often arrive as mode "I" with values in 0..65535.
+        # NOTE: 8-bit data stored as 32-bit integers is scaled the same way, so it comes out dark.
         return (values / 65535.0).astype(np.float32)
     logger.info("%s: 32-bit values span %g..%g; rescaled min-max to [0, 1].", path, low, high)
     return _rescale_min_max(values)
@@ -287,9 +300,13 @@ def _warn_skipped(path, reason):
 
 
 def _progress(items, total, root):
-    from tqdm.auto import tqdm
-
     disable = total <= PROGRESS_BAR_MIN_FILES or bool(os.environ.get("CI"))
+    # The notebook bar of tqdm.auto prints a notice when ipywidgets is missing,
+    # even for a hidden bar, so a hidden bar uses the plain tqdm class.
+    if disable:
+        from tqdm import tqdm
+    else:
+        from tqdm.auto import tqdm
     return tqdm(items, total=total, desc=f"Loading {root.name}", unit="file", disable=disable)
 
 

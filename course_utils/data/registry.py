@@ -144,6 +144,8 @@ _ENTRIES = (
         files=(RemoteFile(
             "free-spoken-digit-dataset-1.0.9.tar.gz",
             ("https://github.com/Jakobovski/free-spoken-digit-dataset/archive/v1.0.9.tar.gz",),
+            # NOTE: GitHub builds this archive on request. If its bytes ever change,
+            # the checksum rejects it and fetch names the embedded fallback.
             "8bc44cde129d505cbbb6b365c09f80c663f2aa77578afc634e6141a2f87100c0",
             11975353, archive="tar.gz"),),
         licence="CC BY-SA 4.0",
