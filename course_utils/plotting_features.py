@@ -20,10 +20,10 @@ def plot_spectrogram(data, sr, hop_length, ax=None, title="", y_label="frequency
     """Show a (bins, frames) array as an image with time in seconds on the x axis."""
     ax = _axes(ax)
     duration = data.shape[-1] * hop_length / sr
-    shown = ax.imshow(data, origin="lower", aspect="auto", cmap="magma",
+    image_artist = ax.imshow(data, origin="lower", aspect="auto", cmap="magma",
                       extent=(0.0, duration, -0.5, data.shape[0] - 0.5))
     ax.set(title=title, xlabel="time (s)", ylabel=y_label)
-    plt.colorbar(shown, ax=ax, label=colorbar_label)
+    plt.colorbar(image_artist, ax=ax, label=colorbar_label)
     return ax
 
 
