@@ -1,10 +1,15 @@
-"""Time the NumPy log-mel and MFCC against librosa on the embedded spoken digits.
+"""Time the NumPy log-mel and MFCC against librosa, and score the classical baselines.
 
 Both sides get the same parameters and the whole set as one (n_clips, n_samples)
 float32 array, and the two are timed in turn ``--repeats`` times in the same process; the
 best time of each is reported with the ratio NumPy / librosa (below 1.0 means
 the NumPy version is faster). The outputs are compared too, so a fast but wrong
 result shows up.
+
+The second part fits the baselines of notebook 04 on the training split and
+prints their accuracy on the held-out test split, in the current COURSE_MODE
+(the targets are stated for ``default``): HOG features on scikit-learn's digits
+and MFCC statistics on the embedded spoken digits with the speaker-aware split.
 
 Usage:
     PYTHONPATH=. python benchmarks/bench_features.py [--repeats 7]
@@ -18,6 +23,7 @@ import numpy as np
 
 import course_utils  # noqa: F401  (selects Keras 2 before anything imports TensorFlow)
 from course_utils.data import load_dataset
+from course_utils import settings, transforms
 from course_utils.features import audio
 
 PARAMETERS = dict(sr=8000, n_fft=256, hop_length=80, n_mels=40)
@@ -86,6 +92,16 @@ def main():
         print(f"{name:10} {ours_time:9.3f} {theirs_time:10.3f} {ours_time / theirs_time:6.2f} "
               f"{error:15.2e}")
     print(f"load average after: {os.getloadavg()}")
+    print_baselines()
+
+
+def print_baselines():
+    print(f"\nbaselines, mode {settings.get_mode()}, test split")
+    print(f"{'data set':15} {'features':16} {'classifier':20} {'accuracy':>8} {'n_test':>6}")
+    for name, features in (("digits", "hog"), ("spoken_digits", "mfcc_statistics")):
+        for result in transforms.evaluate_baselines(load_dataset(name), features):
+            print(f"{name:15} {features:16} {result.classifier:20} {result.accuracy:8.3f} "
+                  f"{int(result.confusion.sum()):6d}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ must beat.
 """
 
 import dataclasses
+import json
 import logging
+import os
 import time
 
 import numpy as np
@@ -22,6 +24,7 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from course_utils import settings
 from course_utils.features import audio, image
 
 logger = logging.getLogger(__name__)
@@ -268,3 +271,45 @@ def scaler_leakage(x_train, y_train, x_test, y_test, classifier):
     return {"leaked_accuracy": float(leaked_accuracy),
             "pipeline_accuracy": float(pipeline.score(x_test, y_test)),
             "leaked_scaler": leaked_scaler, "pipeline_scaler": pipeline.named_steps["scale"]}
+
+
+def baselines_path():
+    """Return ``build/results/baselines.json``, which notebooks 05 and 06 read."""
+    return settings.build_dir("results") / "baselines.json"
+
+
+def write_baselines(results_by_dataset, description=""):
+    """Write the test accuracy of every baseline to ``baselines_path()``.
+
+    Args:
+        results_by_dataset: dict data set name -> list of BaselineResult.
+        description: free text stored with the numbers (for example the split).
+
+    Returns:
+        The path written. Each data set gets ``features``, ``test_accuracy`` by
+        classifier, ``best_classifier`` and ``best_accuracy``; the top level
+        records the run mode.
+    """
+    record = {"mode": settings.get_mode(), "description": description}
+    for name, results in results_by_dataset.items():
+        best = max(results, key=lambda result: result.accuracy)
+        record[name] = {
+            "features": best.features,
+            "test_accuracy": {result.classifier: result.accuracy for result in results},
+            "n_test": int(best.confusion.sum()),
+            "best_classifier": best.classifier,
+            "best_accuracy": best.accuracy,
+        }
+    path = baselines_path()
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(record, indent=2))
+    os.replace(temporary, path)
+    return path
+
+
+def load_baselines():
+    """Return the dict that ``write_baselines`` stored, or None if notebook 04 has not run."""
+    path = baselines_path()
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())

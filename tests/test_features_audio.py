@@ -218,6 +218,17 @@ def test_batch_equals_each_clip():
         np.testing.assert_allclose(batched[index], single, rtol=1e-6, atol=1e-4)
 
 
+def test_batch_across_blocks_and_axes():
+    # 2 x 13 clips span several cache blocks of the mel path; each must match its own call.
+    batch = np.random.default_rng(5).standard_normal((2, 13, 8000)).astype(np.float32)
+    batched = audio.log_mel_spectrogram(batch, 8000, 256, 80, 40)
+    assert batched.shape == (2, 13, 40, 101)
+    for outer in range(2):
+        for inner in range(13):
+            single = audio.log_mel_spectrogram(batch[outer, inner], 8000, 256, 80, 40)
+            np.testing.assert_array_equal(batched[outer, inner], single)
+
+
 def test_float64_input_gives_complex128():
     y = make_signal("noise", 1000, 8000).astype(np.float64)
     ours = audio.stft(y, n_fft=128, hop_length=32)

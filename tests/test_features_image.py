@@ -213,3 +213,13 @@ def test_normalize_channels_statistics():
 def test_parameter_errors(call, message):
     with pytest.raises(ValueError, match=re.escape(message) + "$"):
         call()
+
+
+def test_hog_cells_sum_magnitudes():
+    picture = random_images((8, 8), seed=5)
+    cells = image.hog_cells(picture, pixels_per_cell=(4, 4))
+    assert cells.shape == (2, 2, 9)
+    gx = image.correlate2d(picture, [[-1.0, 0.0, 1.0]], mode="nearest")
+    gy = image.correlate2d(picture, [[-1.0], [0.0], [1.0]], mode="nearest")
+    # Each pixel's magnitude is split between bins, so a cell's bins add up to it.
+    np.testing.assert_allclose(cells[0, 1].sum(), np.hypot(gx, gy)[:4, 4:].sum())

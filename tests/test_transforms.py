@@ -140,3 +140,18 @@ def test_mfcc_baseline_on_spoken_digits():
     (result,) = transforms.evaluate_baselines(splits, "mfcc_statistics", ["linear_svm"])
     assert result.accuracy >= 0.85
     assert result.confusion.sum() == len(splits.y_test)
+
+
+def test_write_and_load_baselines(isolated_folders, monkeypatch):
+    monkeypatch.setenv("COURSE_MODE", "smoke")
+    assert transforms.load_baselines() is None
+    splits = load_dataset("digits").subset(200, 100)
+    results = transforms.evaluate_baselines(splits, "hog", ["linear_svm", "knn"])
+    path = transforms.write_baselines({"digits": results}, description="subset")
+    assert path == isolated_folders / "build" / "results" / "baselines.json"
+    stored = transforms.load_baselines()
+    assert stored["mode"] == "smoke"
+    assert stored["digits"]["test_accuracy"] == {"linear_svm": results[0].accuracy,
+                                                 "knn": results[1].accuracy}
+    assert stored["digits"]["best_accuracy"] == max(r.accuracy for r in results)
+    assert stored["digits"]["n_test"] == len(splits.y_test)

@@ -30,6 +30,7 @@ from course_utils.features.image import (
     correlate2d,
     gradient_magnitude_orientation,
     hog,
+    hog_cells,
     intensity_histogram,
     normalize_channels,
     sobel,
@@ -40,6 +41,6 @@ __all__ = [
     "magnitude_spectrogram", "mel_filterbank", "mel_frequencies", "mel_spectrogram",
     "mel_to_hz", "mfcc", "normalize_utterance", "power_spectrogram", "power_to_db", "stft",
     "channel_statistics", "colour_histogram", "conv2d", "convolve2d", "correlate2d",
-    "gradient_magnitude_orientation", "hog", "intensity_histogram", "normalize_channels",
-    "sobel",
+    "gradient_magnitude_orientation", "hog", "hog_cells", "intensity_histogram",
+    "normalize_channels", "sobel",
 ]

@@ -20,7 +20,7 @@ from course_utils.features._checks import check_finite, check_positive_int
 
 __all__ = [
     "channel_statistics", "normalize_channels", "correlate2d", "convolve2d", "conv2d",
-    "sobel", "gradient_magnitude_orientation", "hog", "intensity_histogram",
+    "sobel", "gradient_magnitude_orientation", "hog_cells", "hog", "intensity_histogram",
     "colour_histogram",
 ]
 
@@ -237,13 +237,53 @@ def _normalize_blocks(blocks, block_norm, eps):
     return normalized
 
 
+def _gradients(image, gradient):
+    if gradient == "sobel":
+        return sobel(image, mode="nearest")
+    if gradient == "central":
+        gx = correlate2d(image, [[-1.0, 0.0, 1.0]], mode="nearest")
+        gy = correlate2d(image, [[-1.0], [0.0], [1.0]], mode="nearest")
+        return gx, gy
+    raise ValueError(f"gradient={gradient!r} is invalid; gradient must be 'central' or 'sobel'.")
+
+
+def hog_cells(image, orientations=9, pixels_per_cell=(8, 8), signed=False, gradient="central"):
+    """Return the orientation histogram of every cell, before block normalisation.
+
+    Args: as in ``hog``.
+
+    Returns:
+        Array (..., n_cells_y, n_cells_x, orientations): the gradient magnitude
+        in each orientation bin, summed over the cell's pixels.
+    """
+    image = _check_image(image)
+    if image.ndim >= 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    orientations = check_positive_int(orientations, "orientations")
+    cell_h, cell_w = (check_positive_int(v, "pixels_per_cell") for v in pixels_per_cell)
+    n_cells_y, n_cells_x = image.shape[-2] // cell_h, image.shape[-1] // cell_w
+    if n_cells_y < 1 or n_cells_x < 1:
+        raise ValueError(f"image of {image.shape[-2]}x{image.shape[-1]} pixels is smaller than "
+                         f"one cell of {cell_h}x{cell_w} pixels; use smaller pixels_per_cell.")
+
+    gx, gy = _gradients(image, gradient)
+    magnitude, orientation = gradient_magnitude_orientation(gx, gy, signed=signed)
+    votes = _orientation_votes(magnitude, orientation, orientations, signed)
+
+    # Sum the votes inside each cell: split each image axis into (cells, pixels).
+    votes = votes[..., :n_cells_y * cell_h, :n_cells_x * cell_w, :]
+    lead = votes.shape[:-3]
+    cells = votes.reshape(*lead, n_cells_y, cell_h, n_cells_x, cell_w, orientations)
+    return cells.sum(axis=(-4, -2))
+
+
 def hog(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
         block_norm="L2-Hys", signed=False, gradient="central", eps=1e-5):
     """Compute a histogram-of-oriented-gradients descriptor (Dalal and Triggs, 2005).
 
     Steps: gradients, then per cell a histogram of orientations weighted by
-    magnitude, then blocks of neighbouring cells (stride one cell) normalised
-    together, so the descriptor ignores local contrast.
+    magnitude (``hog_cells``), then blocks of neighbouring cells (stride one
+    cell) normalised together, so the descriptor ignores local contrast.
 
     Args:
         image: grey image (height, width) or batch (..., height, width); a last
@@ -261,43 +301,26 @@ def hog(image, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     Returns:
         Array (..., n_blocks_y * n_blocks_x * block_cells * orientations).
     """
-    image = _check_image(image)
-    if image.ndim >= 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    orientations = check_positive_int(orientations, "orientations")
-    cell_h, cell_w = (check_positive_int(v, "pixels_per_cell") for v in pixels_per_cell)
     block_h, block_w = (check_positive_int(v, "cells_per_block") for v in cells_per_block)
     if block_norm not in HOG_BLOCK_NORMS:
         raise ValueError(f"block_norm={block_norm!r} is invalid; block_norm must be one of "
                          f"{HOG_BLOCK_NORMS}.")
-    n_cells_y, n_cells_x = image.shape[-2] // cell_h, image.shape[-1] // cell_w
+    image = _check_image(image)
+    if image.ndim >= 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    cells = hog_cells(image, orientations, pixels_per_cell, signed, gradient)
+    n_cells_y, n_cells_x = cells.shape[-3:-1]
     if n_cells_y < block_h or n_cells_x < block_w:
+        height, width = image.shape[-2:]
         raise ValueError(
-            f"image of {image.shape[-2]}x{image.shape[-1]} pixels has {n_cells_y}x{n_cells_x} "
-            f"cells of {cell_h}x{cell_w} pixels, fewer than one {block_h}x{block_w}-cell "
-            "block; use smaller pixels_per_cell or cells_per_block.")
-
-    if gradient == "sobel":
-        gx, gy = sobel(image, mode="nearest")
-    elif gradient == "central":
-        gx = correlate2d(image, [[-1.0, 0.0, 1.0]], mode="nearest")
-        gy = correlate2d(image, [[-1.0], [0.0], [1.0]], mode="nearest")
-    else:
-        raise ValueError(f"gradient={gradient!r} is invalid; gradient must be 'central' "
-                         "or 'sobel'.")
-    magnitude, orientation = gradient_magnitude_orientation(gx, gy, signed=signed)
-    votes = _orientation_votes(magnitude, orientation, orientations, signed)
-
-    # Sum the votes inside each cell: split each image axis into (cells, pixels).
-    votes = votes[..., :n_cells_y * cell_h, :n_cells_x * cell_w, :]
-    lead = votes.shape[:-3]
-    cells = votes.reshape(*lead, n_cells_y, cell_h, n_cells_x, cell_w, orientations)
-    cells = cells.sum(axis=(-4, -2))
+            f"image of {height}x{width} pixels has {n_cells_y}x{n_cells_x} cells of "
+            f"{pixels_per_cell[0]}x{pixels_per_cell[1]} pixels, fewer than one "
+            f"{block_h}x{block_w}-cell block; use smaller pixels_per_cell or cells_per_block.")
 
     # (..., blocks_y, blocks_x, orientations, block_h, block_w) as a view.
     blocks = sliding_window_view(cells, (block_h, block_w), axis=(-3, -2))
     blocks = blocks.reshape(*blocks.shape[:-3], -1)
-    return _normalize_blocks(blocks, block_norm, eps).reshape(*lead, -1)
+    return _normalize_blocks(blocks, block_norm, eps).reshape(*cells.shape[:-3], -1)
 
 
 def intensity_histogram(images, bins=16, value_range=(0.0, 1.0), normalize=False):
