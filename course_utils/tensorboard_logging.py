@@ -15,6 +15,7 @@ Layout of one run folder, ``settings.log_dir(run_name)``:
 
 import logging
 import shutil
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -46,6 +47,11 @@ class LearningRateLogger(keras.callbacks.Callback):
     next epoch. Keras hands one logs dict to the callbacks in list order, so a
     TensorBoard callback placed after this one writes the value as the scalar
     ``epoch_learning_rate``, and the History records it too.
+
+    ReduceLROnPlateau adds an ``lr`` entry that holds the rate after its
+    reduction, which is the next epoch's ``learning_rate``. This callback
+    removes that entry when it runs after ReduceLROnPlateau, so that the rate
+    is logged once.
     """
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -53,21 +59,30 @@ class LearningRateLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
+            logs.pop("lr", None)
             logs["learning_rate"] = self._rate
 
 
 class TensorBoard(keras.callbacks.TensorBoard):
     """Keras' TensorBoard callback that also writes the training graph without profiling.
 
-    In tf_keras 2.21 the graph of the training step is written from a batch
+    It also keeps the ``learning_rate`` that LearningRateLogger put in the
+    logs. In tf_keras 2.21 the graph of the training step is written from a batch
     hook, and Keras calls batch hooks only while profiling or logging steps
     per second. This subclass writes the graph at the end of the first epoch
     instead, so ``profile_batch=0`` (no profiler traces) still gives a graph.
     """
 
+    def _collect_learning_rate(self, logs):
+        # Keras would overwrite LearningRateLogger's rate (at the start of the
+        # epoch) with a schedule's rate at the end of the epoch.
+        if "learning_rate" in logs:
+            return logs
+        return super()._collect_learning_rate(logs)
+
     def on_epoch_end(self, epoch, logs=None):
-        # NOTE: relies on private members of tf_keras 2.21's TensorBoard;
-        # check them when upgrading tf_keras.
+        # NOTE: this class relies on private members of tf_keras 2.21's
+        # TensorBoard; check them when upgrading tf_keras.
         if self._should_write_train_graph:
             self._write_keras_model_train_graph()
             self._should_write_train_graph = False
@@ -210,3 +225,29 @@ def tensorboard_callbacks(run_name, x_val=None, y_val=None, class_names=None, im
             callbacks.append(ConfusionMatrixLogger(writer, x_val, y_val, class_names,
                                                    confusion_freq))
     return callbacks
+
+
+def logged_tags(run_dir):
+    """Return a table of what a run's event files contain, read back from disk.
+
+    Args:
+        run_dir: a run folder such as ``settings.log_dir("image_cnn")``.
+
+    Returns:
+        A pandas DataFrame with one row per (folder, kind, tag): the writer's
+        subfolder, the TensorBoard plugin ("scalars", "histograms", "images",
+        "graphs" for the op graph, "graph_keras_model" for the layer graph),
+        the tag and the number of logged steps.
+    """
+    import pandas as pd
+    from tensorboard.backend.event_processing import plugin_event_accumulator
+
+    rows = []
+    for folder in sorted(path for path in Path(run_dir).iterdir() if path.is_dir()):
+        accumulator = plugin_event_accumulator.EventAccumulator(
+            str(folder), size_guidance={plugin_event_accumulator.TENSORS: 0})
+        accumulator.Reload()
+        for plugin in accumulator.ActivePlugins():
+            for tag in accumulator.PluginTagToContent(plugin):
+                rows.append((folder.name, plugin, tag, len(accumulator.Tensors(tag))))
+    return pd.DataFrame(rows, columns=["folder", "kind", "tag", "steps"])

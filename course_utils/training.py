@@ -18,7 +18,7 @@ from course_utils import keras, settings
 from course_utils.evaluation import EvaluationReport, evaluate_classifier
 from course_utils.tensorboard_logging import (ConfusionMatrixLogger, LearningRateLogger,
                                               SampleImageLogger, current_learning_rate,
-                                              tensorboard_callbacks)
+                                              logged_tags, tensorboard_callbacks)
 
 logger = logging.getLogger(__name__)
 
@@ -183,5 +183,5 @@ def fit(model, x_train, y_train, x_val, y_val, epochs, batch_size, callbacks=Non
 
 __all__ = ["AtomicModelCheckpoint", "ConfusionMatrixLogger", "EvaluationReport", "FitResult",
            "LearningRateLogger", "SampleImageLogger", "class_weights", "current_learning_rate",
-           "evaluate_classifier", "fit", "make_dataset", "random_shift", "standard_callbacks",
+           "evaluate_classifier", "fit", "logged_tags", "make_dataset", "random_shift", "standard_callbacks",
            "tensorboard_callbacks"]

@@ -10,7 +10,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing import plugin_event_accumulator
 
 from course_utils import doctor, models, settings, training
-from course_utils.digits import load_digits_splits
+from course_utils.data import load_dataset
 
 
 def load_events(folder):
@@ -30,7 +30,7 @@ def run_dir(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COURSE_LOG_DIR", str(root / "runs"))
         patch.setenv("COURSE_BUILD_DIR", str(root / "build"))
-        splits = load_digits_splits().subset(200, 60)
+        splits = load_dataset("digits").subset(200, 60)
         callbacks = training.tensorboard_callbacks(
             "image_cnn", splits.x_val, splits.y_val, splits.class_names)
         models.train_image_cnn(splits, epochs=2, batch_size=64, callbacks=callbacks)
@@ -51,11 +51,17 @@ def test_validation_scalars(run_dir):
     assert {"epoch_loss", "epoch_accuracy"} <= tags
 
 
+def test_learning_rate_logged_once(run_dir):
+    tags = plugin_tags(load_events(run_dir / "train"), "scalars")
+    assert "epoch_lr" not in tags
+
+
 def test_scalars_one_per_epoch(run_dir):
     events = load_events(run_dir / "train").Tensors("epoch_learning_rate")
     assert [event.step for event in events] == [0, 1]
-    assert [float(tf.make_ndarray(event.tensor_proto)) for event in events] == pytest.approx(
-        [1e-3, 1e-3])
+    rates = [float(tf.make_ndarray(event.tensor_proto)) for event in events]
+    # Cosine decay from 0.002 over 2 epochs of 4 steps: half the peak after epoch 1.
+    assert rates == pytest.approx([2e-3, 1e-3])
 
 
 def test_weight_histograms(run_dir):
@@ -128,3 +134,15 @@ def test_sample_images_need_image_fn(tmp_path):
     with pytest.raises(ValueError, match=r"^Sample images must have shape \(n, height, width, "
                                          r"channels\), got \(3, 100\). Pass image_fn"):
         logger.on_train_begin()
+
+
+def test_logged_tags_table(run_dir):
+    table = training.logged_tags(run_dir)
+    assert list(table.columns) == ["folder", "kind", "tag", "steps"]
+    rows = {(row.folder, row.kind, row.tag): row.steps for row in table.itertuples()}
+    assert rows[("train", "scalars", "epoch_learning_rate")] == 2
+    assert rows[("validation", "scalars", "epoch_accuracy")] == 2
+    assert rows[("images", "images", "confusion_matrix")] == 2
+    assert rows[("images", "images", "sample_inputs")] == 1
+    assert rows[("train", "graphs", "__run_graph__")] == 1
+    assert rows[("train", "graph_keras_model", "keras")] == 1
