@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 MODEL_STEM = "speech_ds_cnn"
 INFO_FILE_NAME = "speech_model_info.json"
-BASELINES_FILE_NAME = "baselines.json"
 
 
 def recipe_epochs():
@@ -212,23 +211,21 @@ def load_or_train_speech_model(folder=None, verbose=0):
 def classical_baseline(splits, dataset_name="spoken_digits"):
     """Return the test accuracy of notebook 04's classical baseline and where it came from.
 
-    Reads ``build/results/baselines.json`` when notebook 04 wrote one with an
-    entry for ``dataset_name`` (a number, or a dict with ``accuracy``).
-    Otherwise fits MFCC statistics plus a linear SVM from
+    Uses the best accuracy for ``dataset_name`` in ``build/results/baselines.json``
+    (``course_utils.transforms.load_baselines``) when notebook 04 wrote it in
+    the current run mode. Otherwise fits MFCC statistics plus a linear SVM from
     ``course_utils.transforms`` on ``splits`` (a few seconds).
 
     Returns:
         ``(accuracy, source)``, where source names which of the two it was.
     """
-    path = settings.build_dir("results") / BASELINES_FILE_NAME
-    if path.is_file():
-        entry = json.loads(path.read_text()).get(dataset_name)
-        if isinstance(entry, dict):
-            entry = entry.get("accuracy")
-        if isinstance(entry, (int, float)):
-            return float(entry), f"notebook 04 ({path})"
-
     from course_utils import transforms
+
+    record = transforms.load_baselines() or {}
+    entry = record.get(dataset_name)
+    if record.get("mode") == settings.get_mode() and isinstance(entry, dict):
+        return (float(entry["best_accuracy"]),
+                f"notebook 04, {entry['features']} + {entry['best_classifier']}")
 
     result, = transforms.evaluate_baselines(splits, "mfcc_statistics",
                                             classifiers=("linear_svm",))

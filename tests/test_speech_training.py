@@ -157,3 +157,25 @@ def test_training_logs_to_tensorboard(small_splits, isolated_folders):
     assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"} <= tags
     assert {"sample_inputs", "confusion_matrix", "<graph>"} <= tags
     assert any(tag.startswith("ds1_depthwise") for tag in tags), "no weight histograms"
+
+
+def test_baseline_read_from_notebook_04(small_splits, isolated_folders, monkeypatch):
+    monkeypatch.setenv("COURSE_MODE", "default")
+    path = isolated_folders / "build" / "results" / "baselines.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"mode": "default", "spoken_digits": {
+        "features": "mfcc_statistics", "best_classifier": "knn", "best_accuracy": 0.9}}))
+    accuracy, source = speech_training.classical_baseline(small_splits)
+    assert accuracy == 0.9
+    assert source == "notebook 04, mfcc_statistics + knn"
+
+
+def test_baseline_fitted_for_other_mode(small_splits, isolated_folders, monkeypatch):
+    monkeypatch.setenv("COURSE_MODE", "smoke")
+    path = isolated_folders / "build" / "results" / "baselines.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"mode": "default", "spoken_digits": {
+        "features": "mfcc_statistics", "best_classifier": "knn", "best_accuracy": 0.9}}))
+    accuracy, source = speech_training.classical_baseline(small_splits)
+    assert source == "MFCC statistics + linear SVM, fitted here on the same split"
+    assert 0.3 < accuracy <= 1.0
