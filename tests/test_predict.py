@@ -28,6 +28,24 @@ def write_wav(path, seconds=1.0, sample_rate=8000, burst_at=None):
     return path
 
 
+def int8_tflite(classifier):
+    """Convert with full-integer quantization, so input and output are int8."""
+    rng = np.random.default_rng(1)
+    examples = speech.compute_log_mel(rng.normal(scale=0.1, size=(8, 8000)).astype(np.float32))
+
+    def representative_dataset():
+        for example in examples:
+            yield [example[np.newaxis]]
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(classifier)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_dataset
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
 @pytest.fixture(scope="module")
 def model_folder(tmp_path_factory):
     """A small untrained DS-CNN saved as .keras, SavedModel and .tflite, with its info file."""
@@ -39,6 +57,7 @@ def model_folder(tmp_path_factory):
     tflite = tf.lite.TFLiteConverter.from_keras_model(classifier).convert()
     (folder / "speech.tflite").write_bytes(tflite)
     speech.build_end_to_end_model(classifier, CONFIG).save(folder / "speech_waveform.keras")
+    (folder / "speech_int8.tflite").write_bytes(int8_tflite(classifier))
     speech.write_model_info(folder / predict.INFO_FILE_NAME, CONFIG, CLASS_NAMES, "log_mel")
     return folder
 
@@ -115,6 +134,16 @@ def test_formats_give_same_probabilities(model_folder, clip, name):
     assert prediction.label == reference.label
     assert prediction.label in CLASS_NAMES
     np.testing.assert_allclose(prediction.probabilities, reference.probabilities, atol=1e-4)
+
+
+def test_int8_tflite_is_dequantized(model_folder, clip):
+    reference = predict.predict_file(predict.load_speech_model(model_folder / "speech.keras"),
+                                     clip)
+    quantized = predict.predict_file(
+        predict.load_speech_model(model_folder / "speech_int8.tflite"), clip)
+    assert quantized.probabilities.dtype == np.float32
+    np.testing.assert_allclose(quantized.probabilities.sum(axis=1), 1.0, atol=0.05)
+    np.testing.assert_allclose(quantized.probabilities, reference.probabilities, atol=0.05)
 
 
 def test_input_kind_follows_model(model_folder):
