@@ -49,6 +49,9 @@ def main(args):
     """Run the notebooks named in ``args`` and return the exit status."""
     if args.mode:
         os.environ["COURSE_MODE"] = args.mode
+    # Headless runs behave like CI: the %tensorboard cells skip instead of
+    # starting a server that outlives the kernel, and progress bars stay quiet.
+    os.environ.setdefault("CI", "1")
     mode = settings.get_mode()
     paths = [Path(name).resolve() for name in args.notebooks] or course_notebooks()
     missing = [str(path) for path in paths if not path.is_file()]
