@@ -151,9 +151,130 @@ def test_spoken_digit_folder_skips_bad_names(tmp_path):
     assert np.all(data.x_train[:, 2010:] == 0)
 
 
-def test_downloaded_name_falls_back_offline(monkeypatch):
+def write_digit_folder(root, speakers, sample_rate=8000):
+    """Write one short tone per digit and speaker in the FSDD layout."""
+    import soundfile as sf
+
+    root.mkdir(parents=True, exist_ok=True)
+    for speaker in speakers:
+        for digit in range(10):
+            t = np.arange(sample_rate // 4) / sample_rate
+            wave = 0.2 * np.sin(2 * np.pi * (300 + 50 * digit) * t)
+            sf.write(root / f"{digit}_{speaker}_0.wav", wave, sample_rate, subtype="PCM_16")
+    return root
+
+
+def test_fsdd_full_mode_reads_fetched_folder(tmp_path, monkeypatch):
+    from course_utils.data import download
+
+    recordings = write_digit_folder(tmp_path / "fsdd-1.0.9" / "recordings",
+                                    ["george", "jackson", "lucas", "theo"])
+    monkeypatch.setenv("COURSE_MODE", "full")
+    monkeypatch.setattr(download, "fetch", lambda name, **options: tmp_path)
+
+    data = load_dataset("fsdd")
+    assert data.x_train.shape == (20, 8000)
+    assert (len(data.y_val), len(data.y_test)) == (10, 10)
+    assert data.sample_rate == 8000
+    assert data.description.startswith("Free Spoken Digit Dataset")
+    assert not set(data.speakers_train) & set(data.speakers_test)
+    assert recordings.is_dir()
+
+
+def test_full_mode_fetch_failure_falls_back(monkeypatch):
+    from course_utils.data import download
+
+    def fail(name, **options):
+        raise download.DownloadError("every mirror failed for 'fsdd'")
+
+    monkeypatch.setenv("COURSE_MODE", "full")
+    monkeypatch.setattr(download, "fetch", fail)
+    with pytest.warns(UserWarning, match="Using the embedded 'spoken_digits' set instead of "
+                                         "'fsdd': every mirror failed for 'fsdd'"):
+        data = load_dataset("fsdd")
+    assert len(data.y_train) + len(data.y_val) + len(data.y_test) == 750
+
+
+def test_default_mode_without_cache_falls_back(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_MODE", "default")
-    with pytest.warns(UserWarning, match="Using the embedded 'digits' set instead of 'mnist': "
-                                         "downloads happen only with COURSE_MODE=full"):
-        data = load_dataset("mnist")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    with pytest.warns(UserWarning, match="Using the embedded 'digits' set instead of "
+                                         "'fashion_mnist': 'fashion_mnist' is not in the cache"):
+        data = load_dataset("fashion_mnist")
     assert data.x_train.shape[1:] == (8, 8, 1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_smoke_mode_never_fetches(monkeypatch):
+    from course_utils.data import download
+
+    def fail(name, **options):
+        raise AssertionError("fetch must not run in smoke mode")
+
+    monkeypatch.setenv("COURSE_MODE", "smoke")
+    monkeypatch.setattr(download, "fetch", fail)
+    with pytest.warns(UserWarning, match="COURSE_MODE=smoke always uses the embedded data"):
+        load_dataset("mini_speech_commands")
+
+
+def write_idx(path, array):
+    import gzip
+
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(
+        size.to_bytes(4, "big") for size in array.shape)
+    with gzip.open(path, "wb") as handle:
+        handle.write(header + array.astype(np.uint8).tobytes())
+
+
+def fake_images(n, seed):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, size=(n, 28, 28)), np.tile(np.arange(10), n // 10)
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_mnist_readers(tmp_path, monkeypatch, name):
+    from course_utils.data import download
+
+    x_train, y_train = fake_images(120, 0)
+    x_test, y_test = fake_images(20, 1)
+    if name == "mnist":
+        np.savez(tmp_path / "mnist.npz", x_train=x_train, y_train=y_train,
+                 x_test=x_test, y_test=y_test)
+    else:
+        write_idx(tmp_path / "train-images-idx3-ubyte.gz", x_train)
+        write_idx(tmp_path / "train-labels-idx1-ubyte.gz", y_train)
+        write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", x_test)
+        write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", y_test)
+    monkeypatch.setenv("COURSE_MODE", "full")
+    monkeypatch.setattr(download, "fetch", lambda name, **options: tmp_path)
+
+    data = load_dataset(name)
+    assert data.x_train.shape == (110, 28, 28, 1)
+    assert data.x_val.shape == (10, 28, 28, 1)
+    assert data.x_test.shape == (20, 28, 28, 1)
+    assert data.x_test.dtype == np.float32
+    assert data.y_test.dtype == np.int64
+    assert np.allclose(data.x_test[3, :, :, 0] * 255, x_test[3])
+    assert np.bincount(data.y_val).tolist() == [1] * 10
+    assert len(data.class_names) == 10
+
+
+def test_speech_commands_reader(tmp_path, monkeypatch):
+    import soundfile as sf
+
+    from course_utils.data import download
+
+    for word in ("go", "no", "yes"):
+        folder = tmp_path / "mini_speech_commands" / word
+        folder.mkdir(parents=True)
+        for speaker in ("a1b2", "c3d4", "e5f6", "a7b8"):
+            sf.write(folder / f"{speaker}_nohash_0.wav", np.full(16000, 0.1), 16000)
+    monkeypatch.setenv("COURSE_MODE", "full")
+    monkeypatch.setattr(download, "fetch", lambda name, **options: tmp_path)
+
+    data = load_dataset("mini_speech_commands")
+    assert data.class_names == ["go", "no", "yes"]
+    assert data.x_train.shape == (6, 8000)
+    assert data.sample_rate == 8000
+    assert set(data.speakers_test).isdisjoint(data.speakers_train)
+    assert len(data.y_test) == 3

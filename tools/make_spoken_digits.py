@@ -4,10 +4,10 @@ The set is laid out like the Free Spoken Digit Dataset (FSDD): one 16-bit mono
 WAV per utterance at 8000 Hz, named ``{digit}_{speaker}_{index}.wav``, so one
 loader reads both. Each synthetic "speaker" is an espeak-ng accent, a voice
 variant, a base pitch and a base speed. Each take of a digit jitters the pitch
-and speed a little, is resampled from espeak-ng's 22,050 Hz to 8000 Hz, has its
-leading and trailing silence trimmed (keeping a short margin) and gets white
-noise at a fixed signal-to-noise ratio. The output depends only on ``--seed``
-and the installed espeak-ng version.
+and speed a little. The script resamples every take from espeak-ng's 22,050 Hz
+to 8000 Hz, trims its leading and trailing silence (keeping a short margin) and
+adds white noise at a fixed signal-to-noise ratio. The output depends only on
+``--seed`` and the installed espeak-ng version.
 
 Usage (from the project root):
 

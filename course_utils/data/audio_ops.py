@@ -1,8 +1,9 @@
 """Edit and augment waveforms: padding, trimming, noise, time shift and gain.
 
 Every function takes a float waveform ``y`` of shape ``(..., n_samples)`` and
-returns a new float32 array; the input is never changed in place. Lengths and
-shifts given in samples say so in their names; levels are in decibels (dB).
+returns a new float32 array; the input is never changed in place. Parameters
+in samples end in ``_samples`` or are named ``length``, time shifts are in
+seconds and levels in decibels (dB).
 """
 
 import librosa
@@ -28,12 +29,12 @@ def pad_or_trim(y, length, mode="end"):
     y = np.asarray(y, dtype=np.float32)
     length = int(length)
     difference = length - y.shape[-1]
-    before = difference // 2 if mode == "center" else 0
 
     if difference >= 0:
+        before = difference // 2 if mode == "center" else 0
         widths = [(0, 0)] * (y.ndim - 1) + [(before, difference - before)]
         return np.pad(y, widths)
-    start = -before
+    start = -difference // 2 if mode == "center" else 0
     return np.ascontiguousarray(y[..., start:start + length])
 
 
@@ -42,7 +43,7 @@ def trim_silence(y, top_db=40.0, margin_samples=0, frame_length=512, hop_length=
 
     Uses ``librosa.effects.trim`` (frame RMS compared with the loudest frame).
     A clip that is all silence (every sample 0) comes back unchanged rather
-    than empty, so later feature code never sees a zero-length clip.
+    than empty, so later feature code never receives a zero-length clip.
 
     Args:
         y: mono waveform ``(n_samples,)``.

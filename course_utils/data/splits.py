@@ -2,7 +2,7 @@
 
 A random split of speech data puts clips of the same speaker into both the
 training and the test set, so the test accuracy partly measures how well the
-model knows those voices. ``speaker_split`` keeps every speaker in one set.
+model recognises those voices. ``speaker_split`` keeps every speaker in one set.
 """
 
 import numpy as np
