@@ -36,8 +36,8 @@ __all__ = [
 
 WINDOWS = ("hann", "hamming")
 PAD_MODES = ("constant", "reflect", "edge")
-# Bytes of windowed frames per block in the mel path; about the size of a per-core
-# L2 cache on current x86 and ARM CPUs (an estimate, not tuned per machine).
+# Bytes of windowed frames per block in the mel path. 1 MiB is an estimate of a
+# per-core L2 cache on current x86 and ARM CPUs, not a value tuned per machine.
 _CACHE_BLOCK_BYTES = 1 << 20
 
 
