@@ -63,6 +63,13 @@ def checker(exercise_id, title):
     return register
 
 
+def require_function(answer):
+    """Raise ExerciseFailed unless the learner passed a function (not its result)."""
+    if not callable(answer):
+        raise ExerciseFailed(f"Expected a function, got {type(answer).__name__}.",
+                             "Pass the function itself, without calling it.")
+
+
 def exercise_ids():
     """Return the registered exercise ids in sorted order."""
     return sorted(_REGISTRY)
@@ -124,5 +131,5 @@ def _import_checker_modules():
 
 _import_checker_modules()
 
-__all__ = ["check", "checker", "run_check", "format_result", "ExerciseFailed",
+__all__ = ["check", "checker", "require_function", "run_check", "format_result", "ExerciseFailed",
            "CheckResult", "exercise_ids"]

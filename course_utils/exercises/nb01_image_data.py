@@ -6,19 +6,13 @@ so a solution that only fits the notebook's example does not pass.
 
 import numpy as np
 
-from course_utils.exercises import ExerciseFailed, checker
-
-
-def _require_function(answer):
-    if not callable(answer):
-        raise ExerciseFailed(f"Expected a function, got {type(answer).__name__}.",
-                             "Pass the function itself, without calling it.")
+from course_utils.exercises import ExerciseFailed, checker, require_function
 
 
 @checker("01.1", title="scale 16-bit pixels to [0, 1] without clipping")
 def check_sixteen_bit_scaling(to_unit_range):
     """Check a function that maps a uint16 image to float32 values in [0, 1]."""
-    _require_function(to_unit_range)
+    require_function(to_unit_range)
     raw = np.array([[0, 255, 4096], [30000, 60000, 65535]], dtype=np.uint16)
     result = np.asarray(to_unit_range(raw.copy()))
 
@@ -50,7 +44,7 @@ def _padding_cases():
 @checker("01.2", title="centre an image on a square canvas")
 def check_pad_to_square(pad_to_square):
     """Check ``pad_to_square(image, fill)`` on a wide and a tall image."""
-    _require_function(pad_to_square)
+    require_function(pad_to_square)
     fill = 0.5
     for image in _padding_cases():
         height, width, channels = image.shape
@@ -83,7 +77,7 @@ def _imbalanced_labels():
 @checker("01.3", title="split indices so that every class keeps its share")
 def check_stratified_split(split_indices):
     """Check ``split_indices(y, test_fraction, seed) -> (train_idx, test_idx)``."""
-    _require_function(split_indices)
+    require_function(split_indices)
     y = _imbalanced_labels()
     test_fraction = 0.25
     train_idx, test_idx = (np.asarray(part) for part in split_indices(y, test_fraction, 3))

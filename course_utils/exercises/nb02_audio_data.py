@@ -7,13 +7,7 @@ so a solution that only fits the notebook's example does not pass.
 import numpy as np
 
 from course_utils.data.audio import resample
-from course_utils.exercises import ExerciseFailed, checker
-
-
-def _require_function(answer):
-    if not callable(answer):
-        raise ExerciseFailed(f"Expected a function, got {type(answer).__name__}.",
-                             "Pass the function itself, without calling it.")
+from course_utils.exercises import ExerciseFailed, checker, require_function
 
 
 def _tone(seconds, sample_rate, frequency, n_channels):
@@ -35,7 +29,7 @@ def _clip_cases():
 @checker("02.1", title="turn any clip into 1 s of mono audio at 8 kHz")
 def check_prepare_clip(prepare_clip):
     """Check ``prepare_clip(y, sample_rate)`` for y of shape ``(n_channels, n_samples)``."""
-    _require_function(prepare_clip)
+    require_function(prepare_clip)
     for description, y, sample_rate in _clip_cases():
         result = np.asarray(prepare_clip(y.copy(), sample_rate))
         if result.shape != (8000,):
@@ -74,7 +68,7 @@ def check_prepare_clip(prepare_clip):
 @checker("02.2", title="add white noise at a given signal-to-noise ratio")
 def check_add_noise(add_noise_at_snr):
     """Check ``add_noise_at_snr(y, snr_db, seed)`` by measuring the SNR it gives."""
-    _require_function(add_noise_at_snr)
+    require_function(add_noise_at_snr)
     rng = np.random.default_rng(11)
     y = (0.3 * np.sin(np.arange(40000) * 0.07) + 0.05 * rng.normal(size=40000)).astype(np.float32)
     for snr_db in (0.0, 10.0, 25.0):
@@ -113,7 +107,7 @@ def _speaker_cases():
 @checker("02.3", title="split clips so that no speaker is in both sets")
 def check_split_by_speaker(split_by_speaker):
     """Check ``split_by_speaker(speakers, test_fraction, seed) -> (train_idx, test_idx)``."""
-    _require_function(split_by_speaker)
+    require_function(split_by_speaker)
     speakers = _speaker_cases()
     n_speakers = len(np.unique(speakers))
     train, test = (np.asarray(part) for part in split_by_speaker(speakers, 0.25, 0))

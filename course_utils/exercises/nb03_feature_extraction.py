@@ -7,20 +7,14 @@ and compares it with the package's own implementation.
 import numpy as np
 import scipy.signal
 
-from course_utils.exercises import ExerciseFailed, checker
+from course_utils.exercises import ExerciseFailed, checker, require_function
 from course_utils.features import audio
-
-
-def _require_function(answer):
-    if not callable(answer):
-        raise ExerciseFailed(f"Expected a function, got {type(answer).__name__}.",
-                             "Pass the function itself, without calling it.")
 
 
 @checker("03.1", title="convert Hz to mel on the HTK scale")
 def check_hz_to_mel(hz_to_mel_htk):
     """Check a function that maps frequencies in Hz to HTK mel, element-wise."""
-    _require_function(hz_to_mel_htk)
+    require_function(hz_to_mel_htk)
     frequencies = np.array([0.0, 125.0, 700.0, 1000.0, 3333.0, 8000.0])
     result = np.asarray(hz_to_mel_htk(frequencies.copy()), dtype=np.float64)
     if result.shape != frequencies.shape:
@@ -45,7 +39,7 @@ def check_hz_to_mel(hz_to_mel_htk):
 @checker("03.2", title="compute a power spectrogram from frames")
 def check_power_spectrogram(power_from_frames):
     """Check ``power_from_frames(y, n_fft, hop_length)`` (Hann window, no centring)."""
-    _require_function(power_from_frames)
+    require_function(power_from_frames)
     rng = np.random.default_rng(303)
     for n_samples, n_fft, hop_length in ((1000, 128, 32), (777, 64, 50)):
         y = rng.standard_normal(n_samples)
@@ -74,7 +68,7 @@ def check_power_spectrogram(power_from_frames):
 @checker("03.3", title="cross-correlate an image with sliding_window_view")
 def check_correlate_valid(correlate_valid):
     """Check ``correlate_valid(picture, kernel)``: 'valid' 2-D cross-correlation."""
-    _require_function(correlate_valid)
+    require_function(correlate_valid)
     rng = np.random.default_rng(333)
     picture = rng.random((7, 9))
     kernel = rng.random((3, 2))
