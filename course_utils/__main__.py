@@ -3,6 +3,7 @@
 Commands:
     doctor   check the environment and print versions, devices and folders
     run      execute notebooks headless and print one result line per notebook
+    data     list the registered data sets, or fetch one into the data cache
 """
 
 import argparse
@@ -21,6 +22,12 @@ def _run(args):
     from course_utils import runner
 
     return runner.main(args)
+
+
+def _data(args):
+    from course_utils.data import cli
+
+    return cli.main(args)
 
 
 def build_parser():
@@ -42,6 +49,19 @@ def build_parser():
     run.add_argument("--timeout", type=int, default=1800,
                      help="maximum seconds per cell (default: 1800)")
     run.set_defaults(handler=_run)
+
+    data = commands.add_parser("data", help="list or fetch data sets")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    data_commands.add_parser("list", help="print the data-set registry")
+    fetch = data_commands.add_parser("fetch", help="download, verify and extract a data set")
+    fetch.add_argument("name", help="registry name, as printed by `data list`")
+    fetch.add_argument("--allow-network", action="store_true",
+                       help="download even when COURSE_MODE is smoke or default")
+    fetch.add_argument("--sha256", default=None,
+                       help="expected SHA-256 (hex) for a data set without a published one")
+    fetch.add_argument("--allow-unverified", action="store_true",
+                       help="accept a download without any known SHA-256 (prints a warning)")
+    data.set_defaults(handler=_data)
     return parser
 
 

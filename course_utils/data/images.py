@@ -1,0 +1,362 @@
+"""Load image files into float arrays with Pillow, whatever mode they were saved in.
+
+Real image folders mix photos taken on their side, palette PNGs with a
+transparent colour, 16-bit scans, CMYK JPEGs from print workflows, truncated
+downloads and ``.DS_Store`` files. This module turns each readable file into a
+``float32`` array in ``[0, 1]`` with shape ``(height, width, channels)`` and
+reports every file it cannot read instead of stopping or guessing silently.
+
+Conventions used throughout:
+    * ``size`` is ``(height, width)`` in pixels, the order Keras uses for
+      ``image_size``. Pillow's own ``resize`` takes ``(width, height)``.
+    * ``mode="RGB"`` gives 3 channels; ``mode="L"`` gives 1 channel of
+      ITU-R 601-2 luma (``L = 0.299 R + 0.587 G + 0.114 B``), as Pillow computes it.
+    * Transparent pixels are composited over ``background`` (white by default).
+    * EXIF orientation is applied, so the array is the picture as a viewer shows it.
+    * An animated file (GIF, APNG, WebP) contributes its first frame only.
+    * 16-bit integer images are divided by 65535, not clipped to 255.
+"""
+
+import dataclasses
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BACKGROUND = (255, 255, 255)
+
+# Lanczos (a windowed sinc over 3 lobes) keeps edges sharp when shrinking; its
+# small overshoot is clipped back to [0, 1] after resizing.
+DEFAULT_RESAMPLE = Image.Resampling.LANCZOS
+
+# Folder loads with more files than this show a progress bar.
+PROGRESS_BAR_MIN_FILES = 300
+
+# Files that operating systems drop into folders; they are never images.
+SYSTEM_FILE_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "._.ds_store"}
+
+_SIXTEEN_BIT_MODES = {"I;16", "I;16L", "I;16B", "I;16N"}
+_ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
+
+
+class ImageLoadError(ValueError):
+    """Raised when a file cannot be decoded into an image array; names the file and reason."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"Cannot load image {path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+class SkippedFileWarning(UserWarning):
+    """Warned once for each file that a folder load skips, with the file and the reason."""
+
+
+def _normalize_size(size):
+    if size is None:
+        return None
+    if isinstance(size, int):
+        size = (size, size)
+    height, width = (int(value) for value in size)
+    if height < 1 or width < 1:
+        raise ValueError(f"Invalid size={size!r}: height and width must be positive pixels.")
+    return height, width
+
+
+def _check_mode(mode):
+    if mode not in ("RGB", "L"):
+        raise ValueError(f"Invalid mode={mode!r}. Use 'RGB' (3 channels) or 'L' (grayscale).")
+
+
+def _background_values(background, mode):
+    """Return the background colour in [0, 1] units, one value per output channel."""
+    red, green, blue = (channel / 255.0 for channel in background)
+    if mode == "L":
+        return np.array([0.299 * red + 0.587 * green + 0.114 * blue], dtype=np.float32)
+    return np.array([red, green, blue], dtype=np.float32)
+
+
+def _decode(path):
+    """Open ``path``, pick its first frame, decode the pixels and apply EXIF orientation."""
+    path = Path(path)
+    if path.name.lower() in SYSTEM_FILE_NAMES:
+        raise ImageLoadError(path, "operating-system metadata file, not an image")
+    if path.stat().st_size == 0:
+        raise ImageLoadError(path, "empty file (0 bytes)")
+
+    try:
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treating the
+        # warning as an error keeps huge images out of memory in both cases.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                n_frames = getattr(image, "n_frames", 1)
+                if n_frames > 1:
+                    image.seek(0)
+                    logger.debug("%s has %d frames; using the first.", path, n_frames)
+                image.load()
+                return ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageLoadError(
+            path, f"decompression-bomb guard: {error} Raise PIL.Image.MAX_IMAGE_PIXELS "
+                  "only if you trust this file.") from error
+    except Image.UnidentifiedImageError as error:
+        raise ImageLoadError(path, "not a recognised image format") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        # Truncated and corrupt files fail while the pixels are decoded.
+        raise ImageLoadError(path, f"corrupt or truncated image data ({error})") from error
+
+
+def _scale_wide_integers(values, path):
+    """Scale 32-bit integer pixels to [0, 1]: the 16-bit range when they fit it, else min-max."""
+    values = values.astype(np.float64)
+    low, high = values.min(), values.max()
+    if low >= 0 and high <= 65535:
+        # PNG and TIFF 16-bit data often arrive as mode "I" with values in 0..65535.
+        return (values / 65535.0).astype(np.float32)
+    logger.info("%s: 32-bit values span %g..%g; rescaled min-max to [0, 1].", path, low, high)
+    return _rescale_min_max(values)
+
+
+def _rescale_min_max(values):
+    low, high = values.min(), values.max()
+    if high == low:
+        return np.zeros(values.shape, dtype=np.float32)
+    return ((values - low) / (high - low)).astype(np.float32)
+
+
+def _scale_floats(values, path):
+    """Keep float pixels already in [0, 1]; rescale any other range min-max."""
+    if not np.all(np.isfinite(values)):
+        raise ImageLoadError(path, "float image contains NaN or infinite values")
+    if values.min() >= 0.0 and values.max() <= 1.0:
+        return values.astype(np.float32)
+    logger.info("%s: float values span %g..%g; rescaled min-max to [0, 1].",
+                path, values.min(), values.max())
+    return _rescale_min_max(values.astype(np.float64))
+
+
+def _high_depth_to_array(image, mode, path):
+    """Convert a 16-bit, 32-bit integer or float image to float32 (h, w, channels)."""
+    values = np.asarray(image)
+    if image.mode in _SIXTEEN_BIT_MODES:
+        gray = values.astype(np.float32) / 65535.0
+    elif image.mode == "I":
+        gray = _scale_wide_integers(values, path)
+    else:
+        gray = _scale_floats(values, path)
+    channels = 3 if mode == "RGB" else 1
+    return np.repeat(gray[..., np.newaxis], channels, axis=-1)
+
+
+def _has_transparency(image):
+    return image.mode in _ALPHA_MODES or "transparency" in image.info
+
+
+def _eight_bit_to_array(image, mode, background, path):
+    """Convert any 8-bit-per-channel mode (P, 1, CMYK, RGBA ...) to float32 (h, w, channels)."""
+    if _has_transparency(image):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, tuple(background) + (255,))
+        image = Image.alpha_composite(canvas, rgba).convert("RGB")
+    try:
+        converted = image.convert(mode)
+    except ValueError as error:
+        raise ImageLoadError(path, f"mode {image.mode} cannot be converted to {mode}") from error
+    values = np.asarray(converted, dtype=np.float32) / 255.0
+    return values.reshape(values.shape[0], values.shape[1], -1)
+
+
+def _pad_to_square(values, fill):
+    """Centre ``values`` on a square canvas filled with ``fill`` (one value per channel)."""
+    height, width, channels = values.shape
+    side = max(height, width)
+    canvas = np.empty((side, side, channels), dtype=np.float32)
+    canvas[...] = fill
+    top, left = (side - height) // 2, (side - width) // 2
+    canvas[top:top + height, left:left + width] = values
+    return canvas
+
+
+def _resize(values, size, resample):
+    """Resize each channel as a 32-bit float image, so no precision is lost to 8 bits."""
+    height, width = size
+    channels = [
+        np.asarray(Image.fromarray(values[..., index]).resize((width, height), resample))
+        for index in range(values.shape[-1])
+    ]
+    return np.clip(np.stack(channels, axis=-1), 0.0, 1.0).astype(np.float32)
+
+
+def load_image(path, size=None, mode="RGB", *, pad_to_square=False,
+               background=DEFAULT_BACKGROUND, resample=DEFAULT_RESAMPLE):
+    """Load one image file as a float32 array in [0, 1].
+
+    Args:
+        path: image file (any format Pillow reads).
+        size: ``(height, width)`` in pixels, an int for a square, or None to keep
+            the file's size.
+        mode: ``"RGB"`` (3 channels) or ``"L"`` (1 channel, luma).
+        pad_to_square: if True, centre the image on a square canvas of the
+            ``background`` colour before resizing (letterboxing), so the aspect
+            ratio is kept.
+        background: RGB colour, 0-255 per channel, under transparent pixels and
+            in the padding.
+        resample: a ``PIL.Image.Resampling`` filter (Lanczos by default).
+
+    Returns:
+        np.ndarray float32 of shape ``(height, width, channels)``.
+
+    Raises:
+        ImageLoadError: the file is empty, not an image, corrupt, truncated or
+            over Pillow's decompression-bomb limit.
+        FileNotFoundError: ``path`` does not exist.
+    """
+    _check_mode(mode)
+    size = _normalize_size(size)
+    image = _decode(path)
+
+    if image.mode in _SIXTEEN_BIT_MODES or image.mode in ("I", "F"):
+        values = _high_depth_to_array(image, mode, path)
+    else:
+        values = _eight_bit_to_array(image, mode, background, path)
+
+    if pad_to_square:
+        values = _pad_to_square(values, _background_values(background, mode))
+    if size is not None and values.shape[:2] != size:
+        values = _resize(values, size, resample)
+    return values
+
+
+@dataclasses.dataclass
+class ImageFolderData:
+    """Images loaded from a folder with one subfolder per class.
+
+    Attributes:
+        images: float32 ``(n_images, height, width, channels)`` in [0, 1].
+        labels: int64 ``(n_images,)``, indices into ``class_names``.
+        class_names: subfolder names, sorted (Python string order).
+        paths: the file of each image, in the same order as ``images``.
+        skipped: ``(path, reason)`` for every file that was not loaded.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray
+    class_names: list
+    paths: list
+    skipped: list
+
+    def summary(self):
+        """Return a one-line account of how many files were loaded and skipped."""
+        text = (f"Loaded {len(self.labels)} images in {len(self.class_names)} classes; "
+                f"skipped {len(self.skipped)} files.")
+        return text
+
+
+def _class_folders(root):
+    """Return the sorted class subfolders of ``root``, warning about hidden ones and stray files."""
+    folders = []
+    for entry in sorted(root.iterdir(), key=lambda item: item.name):
+        if entry.is_dir() and entry.name.startswith("."):
+            _warn_skipped(entry, "hidden folder, not a class")
+        elif entry.is_dir():
+            folders.append(entry)
+        else:
+            _warn_skipped(entry, "file outside a class subfolder")
+    if not folders:
+        raise ValueError(
+            f"No class subfolders found in {root}. Put each class's images in its own "
+            "subfolder, for example root/cat/001.jpg and root/dog/001.jpg.")
+    return folders
+
+
+def _class_files(folder):
+    """Return every regular file under ``folder`` (recursively), sorted by relative path."""
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    return sorted(files, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def _warn_skipped(path, reason):
+    logger.debug("Skipped %s: %s", path, reason)
+    warnings.warn(f"Skipped {path}: {reason}", SkippedFileWarning, stacklevel=2)
+
+
+def _progress(items, total, root):
+    from tqdm.auto import tqdm
+
+    disable = total <= PROGRESS_BAR_MIN_FILES or bool(os.environ.get("CI"))
+    return tqdm(items, total=total, desc=f"Loading {root.name}", unit="file", disable=disable)
+
+
+def load_image_folder(root, size=None, mode="RGB", *, pad_to_square=False,
+                      background=DEFAULT_BACKGROUND, resample=DEFAULT_RESAMPLE):
+    """Load a folder laid out as ``root/<class_name>/<file>`` into arrays.
+
+    This is the layout ``tf.keras.utils.image_dataset_from_directory`` reads.
+    Class names are the subfolder names sorted in Python string order, and
+    label ``k`` means ``class_names[k]``. Within a class, files are taken in
+    sorted order of their path relative to the class folder, so two runs on the
+    same folder give identical arrays. Hidden folders and files outside a class
+    folder are skipped. Every file that cannot be loaded (empty, not an image,
+    corrupt, truncated, too large) is skipped with one ``SkippedFileWarning``
+    naming the file and the reason. A tqdm progress bar appears for more than
+    ``PROGRESS_BAR_MIN_FILES`` files unless the ``CI`` variable is set.
+
+    Args:
+        root: the folder that contains one subfolder per class.
+        size: ``(height, width)`` or an int; None keeps each file's size, which
+            then must be the same for every file.
+        mode, pad_to_square, background, resample: as for ``load_image``.
+
+    Returns:
+        ImageFolderData with ``images``, ``labels``, ``class_names``, ``paths``
+        and ``skipped``; ``.summary()`` gives the counts.
+
+    Raises:
+        FileNotFoundError: ``root`` is not a folder.
+        ValueError: no class subfolders, no loadable image, or images of
+            different sizes while ``size`` is None.
+    """
+    _check_mode(mode)
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"Image folder not found: {root}. Check the path.")
+
+    folders = _class_folders(root)
+    class_names = [folder.name for folder in folders]
+    jobs = [(label, path) for label, folder in enumerate(folders) for path in _class_files(folder)]
+
+    arrays, labels, paths, skipped = [], [], [], []
+    for label, path in _progress(jobs, len(jobs), root):
+        try:
+            values = load_image(path, size, mode, pad_to_square=pad_to_square,
+                                background=background, resample=resample)
+        except ImageLoadError as error:
+            skipped.append((path, error.reason))
+            _warn_skipped(path, error.reason)
+            continue
+        arrays.append(values)
+        labels.append(label)
+        paths.append(path)
+
+    if not arrays:
+        raise ValueError(f"No loadable images under {root}; all {len(jobs)} files were skipped.")
+    _check_same_shape(arrays, paths)
+    result = ImageFolderData(np.stack(arrays), np.asarray(labels, dtype=np.int64),
+                             class_names, paths, skipped)
+    logger.info("%s: %s", root, result.summary())
+    return result
+
+
+def _check_same_shape(arrays, paths):
+    first = arrays[0].shape
+    for values, path in zip(arrays, paths):
+        if values.shape != first:
+            raise ValueError(
+                f"Images differ in size: {paths[0]} is {first[:2]} but {path} is "
+                f"{values.shape[:2]} (height, width). Pass size=(height, width) to resize them.")
