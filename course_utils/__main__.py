@@ -4,6 +4,7 @@ Commands:
     doctor   check the environment and print versions, devices and folders
     run      execute notebooks headless and print one result line per notebook
     data     list the registered data sets, or fetch one into the data cache
+    predict  predict the spoken digit in audio files with a saved speech model
 """
 
 import argparse
@@ -22,6 +23,12 @@ def _run(args):
     from course_utils import runner
 
     return runner.main(args)
+
+
+def _predict(args):
+    from course_utils import predict
+
+    return predict.main(args)
 
 
 def _data(args):
@@ -62,6 +69,18 @@ def build_parser():
     fetch.add_argument("--allow-unverified", action="store_true",
                        help="accept a download without any known SHA-256 (prints a warning)")
     data.set_defaults(handler=_data)
+
+    predict = commands.add_parser(
+        "predict", help="predict the spoken digit in audio files",
+        description="Print the predicted digit and its probability for each audio file. "
+                    "Files longer than the model's window are read in sliding windows.")
+    predict.add_argument("model", help="a .keras file, a .tflite file or a SavedModel folder")
+    predict.add_argument("files", nargs="+", metavar="FILE",
+                         help="audio files (WAV, FLAC, OGG; any sample rate, resampled)")
+    predict.add_argument("--hop", type=float, default=0.5, metavar="SECONDS",
+                         help="step between sliding windows over long files, in seconds "
+                              "(default: 0.5)")
+    predict.set_defaults(handler=_predict)
     return parser
 
 
