@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import time
 
+from course_utils import settings
 from course_utils.optimization.clustering import cluster_model
 from course_utils.optimization.pruning import prune_model
 from course_utils.optimization.qat import quantize_aware_train
@@ -40,6 +41,15 @@ class SuiteConfig:
     cluster_learning_rate: float = 1e-4
     qat_learning_rate: float = 1e-4
 
+    @classmethod
+    def for_mode(cls):
+        """Return the configuration for the current run mode (``COURSE_MODE``)."""
+        return cls(prune_epochs=settings.pick(smoke=1, default=10),
+                   cluster_epochs=settings.pick(smoke=1, default=3),
+                   qat_epochs=settings.pick(smoke=1, default=3),
+                   batch_size=settings.sizes().batch_size,
+                   representative_examples=settings.pick(smoke=32, default=200))
+
 
 @dataclasses.dataclass
 class SuiteResult:
@@ -63,57 +73,75 @@ def _timed(result, name, function):
     return value
 
 
-def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None):
+SUITE_VARIANTS = ("float32", "dynamic_range", "float16", "int8", "qat_int8",
+                  "prune50_float32", "prune80_float32", "cluster16_float32",
+                  "cluster8_float32", "prune80_int8", "cluster8_int8")
+
+# Experiments that return a stripped float model: (kind, sparsity or clusters).
+_STRIPPED_STEPS = {"prune50_float32": ("prune", 0.5), "prune80_float32": ("prune", 0.8),
+                   "cluster16_float32": ("cluster", 16), "cluster8_float32": ("cluster", 8)}
+
+
+def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, variants=None):
     """Run the post-training, pruning, clustering and QAT experiments on ``baseline``.
 
     Args:
         baseline: trained tf_keras classifier; it is not modified.
         x_train, y_train: the training split (also the int8 calibration data).
         log_dir: folder for the PruningSummaries of the 80% run, or None.
+        variants: names from ``SUITE_VARIANTS`` to produce (default: all).
+            ``prune80_int8`` fine-tunes the 80% pruned model with pruning-
+            preserving QAT, and ``cluster8_int8`` the 8-cluster model with
+            cluster-preserving QAT.
 
     Returns:
-        SuiteResult with the variants ``float32``, ``dynamic_range``, ``float16``,
-        ``int8``, ``qat_int8``, ``prune50_float32``, ``prune80_float32``,
-        ``cluster16_float32``, ``cluster8_float32``, ``prune80_int8`` (PQAT) and
-        ``cluster8_int8`` (CQAT), in that order.
+        SuiteResult with the requested variants in ``SUITE_VARIANTS`` order.
     """
+    wanted = SUITE_VARIANTS if variants is None else tuple(variants)
+    unknown = sorted(set(wanted) - set(SUITE_VARIANTS))
+    if unknown:
+        raise ValueError(f"Unknown variants {unknown}. Valid names are: "
+                         f"{', '.join(SUITE_VARIANTS)}.")
     result = SuiteResult()
     calibration = x_train[:config.representative_examples]
-    fit = {"batch_size": config.batch_size}
+    fit = {"x_train": x_train, "y_train": y_train, "batch_size": config.batch_size}
 
     for variant in VARIANTS:
-        result.flatbuffers[variant] = _timed(result, variant, lambda: convert(
-            baseline, variant, representative_data=calibration))
-    result.keras_models["float32"] = result.keras_models["int8"] = baseline
+        if variant in wanted:
+            result.flatbuffers[variant] = _timed(result, variant, lambda: convert(
+                baseline, variant, representative_data=calibration))
+            result.keras_models[variant] = baseline
 
-    qat = _timed(result, "qat", lambda: quantize_aware_train(
-        baseline, x_train, y_train, epochs=config.qat_epochs,
-        learning_rate=config.qat_learning_rate, **fit))
-    result.flatbuffers["qat_int8"] = convert(qat, "int8", calibration)
+    if "qat_int8" in wanted:
+        qat = _timed(result, "qat_int8", lambda: quantize_aware_train(
+            baseline, epochs=config.qat_epochs, learning_rate=config.qat_learning_rate, **fit))
+        result.flatbuffers["qat_int8"] = convert(qat, "int8", calibration)
 
-    pruned = {}
-    for target in (0.5, 0.8):
-        name = f"prune{round(target * 100)}_float32"
-        pruned[target] = _timed(result, name, lambda: prune_model(
-            baseline, x_train, y_train, target, epochs=config.prune_epochs,
-            learning_rate=config.prune_learning_rate,
-            log_dir=log_dir if target == 0.8 else None, **fit))
-        result.flatbuffers[name] = convert(pruned[target], "float32")
-        result.keras_models[name] = pruned[target]
+    stripped = {}
+    for name, (kind, amount) in _STRIPPED_STEPS.items():
+        if name not in wanted and name.replace("float32", "int8") not in wanted:
+            continue
+        if kind == "prune":
+            stripped[name] = _timed(result, name, lambda: prune_model(
+                baseline, target_sparsity=amount, epochs=config.prune_epochs,
+                learning_rate=config.prune_learning_rate,
+                log_dir=log_dir if amount == 0.8 else None, **fit))
+        else:
+            stripped[name] = _timed(result, name, lambda: cluster_model(
+                baseline, number_of_clusters=amount, epochs=config.cluster_epochs,
+                learning_rate=config.cluster_learning_rate, **fit))
+        if name in wanted:
+            result.flatbuffers[name] = convert(stripped[name], "float32")
+            result.keras_models[name] = stripped[name]
 
-    clustered = {}
-    for clusters in (16, 8):
-        name = f"cluster{clusters}_float32"
-        clustered[clusters] = _timed(result, name, lambda: cluster_model(
-            baseline, x_train, y_train, clusters, epochs=config.cluster_epochs,
-            learning_rate=config.cluster_learning_rate, **fit))
-        result.flatbuffers[name] = convert(clustered[clusters], "float32")
-        result.keras_models[name] = clustered[clusters]
+    for name, source, preserve in (("prune80_int8", "prune80_float32", "pruning"),
+                                   ("cluster8_int8", "cluster8_float32", "clustering")):
+        if name in wanted:
+            qat_model = _timed(result, name, lambda: quantize_aware_train(
+                stripped[source], preserve=preserve, epochs=config.qat_epochs,
+                learning_rate=config.qat_learning_rate, **fit))
+            result.flatbuffers[name] = convert(qat_model, "int8", calibration)
 
-    for name, model, preserve in (("prune80_int8", pruned[0.8], "pruning"),
-                                  ("cluster8_int8", clustered[8], "clustering")):
-        qat_model = _timed(result, name, lambda: quantize_aware_train(
-            model, x_train, y_train, preserve=preserve, epochs=config.qat_epochs,
-            learning_rate=config.qat_learning_rate, **fit))
-        result.flatbuffers[name] = convert(qat_model, "int8", calibration)
+    result.flatbuffers = {name: result.flatbuffers[name] for name in SUITE_VARIANTS
+                          if name in result.flatbuffers}
     return result
