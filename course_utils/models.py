@@ -174,7 +174,7 @@ def load_or_train_image_cnn(folder=None, seed=settings.DEFAULT_SEED):
 # layer. speech.build_end_to_end_model puts the front end in front for inference.
 #
 # The embedded training set has a few hundred clips, so an epoch is only a few
-# dozen steps; with Keras' default momentum of 0.99 the moving statistics that
+# dozen steps. With Keras' default momentum of 0.99, the moving statistics that
 # inference uses would lag far behind the batch statistics for many epochs.
 SPEECH_BATCH_NORM_MOMENTUM = 0.9
 
@@ -215,11 +215,12 @@ def build_ds_cnn(input_shape=(40, 63, 1), num_classes=10, filters=48, num_blocks
                  dropout=0.2):
     """Build a depthwise-separable CNN (DS-CNN) for keyword spotting; returned uncompiled.
 
-    The layout follows the DS-CNN of Zhang et al., "Hello Edge: Keyword
-    Spotting on Microcontrollers" (2017): a 5 x 5 convolution with stride 2,
-    then ``num_blocks`` blocks of a 3 x 3 depthwise convolution and a 1 x 1
-    pointwise convolution, each followed by batch norm and ReLU, then global
-    average pooling, dropout and a softmax layer. With the defaults it has
+    The model is in the style of the DS-CNN of Zhang et al., "Hello Edge:
+    Keyword Spotting on Microcontrollers" (2017, arXiv:1711.07128). It has a
+    5 x 5 convolution with stride 2, then ``num_blocks`` blocks of a 3 x 3
+    depthwise convolution and a 1 x 1 pointwise convolution. Every convolution
+    is followed by batch norm and ReLU. Global average pooling, dropout and a
+    softmax layer come last. With the defaults it has
     14,362 parameters (13,498 trainable).
 
     Every layer is one that TensorFlow Model Optimization 0.8 can prune,
@@ -248,3 +249,13 @@ def build_ds_cnn(input_shape=(40, 63, 1), num_classes=10, filters=48, num_blocks
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="ds_cnn")
+
+
+def load_or_train_speech_model(folder=None):
+    """Load the saved speech DS-CNN, or train and save it first; return ``(model, info)``.
+
+    See ``course_utils.speech_training.load_or_train_speech_model``, which this calls.
+    """
+    from course_utils import speech_training  # imported here because it imports this module
+
+    return speech_training.load_or_train_speech_model(folder)

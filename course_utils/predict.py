@@ -17,7 +17,7 @@ FILE is anything ``course_utils.data.load_audio`` reads; it is resampled to
 the model's sample rate. A clip shorter than the model's window is zero-padded
 at the end. A longer clip is cut into windows of the model's length every
 ``hop_seconds`` (0.5 s by default, the last window aligned with the end of the
-file), and the window whose top class probability is highest gives the answer.
+file), and the window whose top class probability is highest gives the prediction.
 """
 
 import dataclasses
@@ -41,7 +41,7 @@ class ModelLoadError(ValueError):
 
 @dataclasses.dataclass
 class Prediction:
-    """The answer for one audio file.
+    """The prediction for one audio file.
 
     Attributes:
         label: the predicted class name.

@@ -4,10 +4,11 @@ The front end turns a batch of 1-second waveforms into log-mel spectrograms in
 decibels. It exists twice, and both copies compute the same numbers:
 
 * ``LogMelSpectrogram``, a Keras layer, for a model that takes raw audio
-  (``build_end_to_end_model``), which the ``predict`` command and latency
-  measurements use;
+  (``build_end_to_end_model``). The training recipe in
+  ``course_utils.speech_training`` and latency measurements use it;
 * ``log_mel_dataset``, a ``tf.data`` pipeline that computes the features ahead
-  of time (and augments waveforms first when asked), which training uses.
+  of time (and augments waveforms first when asked), for a classifier that
+  takes log-mel input, such as the saved DS-CNN and its TFLite versions.
 
 Both call ``log_mel``: a Hann-windowed STFT from ``tf.signal`` on a signal
 zero-padded by ``n_fft // 2`` on each side (librosa's ``center=True,

@@ -1,4 +1,4 @@
-"""Checkers of notebook 06: a right answer passes, wrong answers get the exact feedback."""
+"""Checkers of notebook 06: a correct solution passes, and wrong ones get exact feedback."""
 
 import numpy as np
 

@@ -95,6 +95,17 @@ def test_other_sample_rate_is_resampled(tmp_path):
     assert prediction.num_windows == 1
 
 
+def test_stereo_flac_is_accepted(tmp_path):
+    t = np.arange(22050) / 22050
+    stereo = np.stack([0.3 * np.sin(2 * np.pi * 300 * t), 0.3 * np.sin(2 * np.pi * 500 * t)])
+    path = tmp_path / "stereo.flac"
+    sf.write(path, stereo.T, 22050, format="FLAC")
+    calls = []
+    prediction = predict.predict_file(energy_predictor(calls), path)
+    assert calls == [(1, 8000)]
+    assert prediction.label == "loud"
+
+
 @pytest.mark.parametrize("name", ["speech.keras", "speech_savedmodel", "speech.tflite",
                                   "speech_waveform.keras"])
 def test_formats_give_same_probabilities(model_folder, clip, name):

@@ -119,3 +119,29 @@ def test_load_or_train_trains_once(isolated_folders, monkeypatch):
     reloaded, _ = speech_training.load_or_train_speech_model()
     x = np.zeros((1, 40, 63, 1), np.float32)
     np.testing.assert_allclose(reloaded(x).numpy(), classifier(x).numpy(), atol=1e-6)
+
+
+def logged_tags(folder):
+    """Return the set of summary tags in every event file under ``folder``."""
+    tags = set()
+    for path in folder.rglob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            tags.update(value.tag for value in event.summary.value)
+            if event.graph_def:
+                tags.add("<graph>")
+    return tags
+
+
+def test_training_logs_to_tensorboard(small_splits, isolated_folders):
+    def image_fn(waveforms):
+        return speech.spectrogram_images(speech.compute_log_mel(waveforms))
+
+    callbacks = training.tensorboard_callbacks("speech_logs", small_splits.x_val,
+                                               small_splits.y_val, small_splits.class_names,
+                                               image_fn=image_fn)
+    speech_training.train_speech_model(small_splits, epochs=1, batch_size=16,
+                                       run_name="speech_logs", callbacks=callbacks)
+    tags = logged_tags(isolated_folders / "runs" / "speech_logs")
+    assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"} <= tags
+    assert {"sample_inputs", "confusion_matrix", "<graph>"} <= tags
+    assert any(tag.startswith("ds1_depthwise") for tag in tags), "no weight histograms"

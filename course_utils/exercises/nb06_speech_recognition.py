@@ -8,7 +8,7 @@ import numpy as np
 
 from course_utils.exercises import ExerciseFailed, checker
 
-# The front end that exercise 06.1 asks about: 1 s at 8 kHz, 10 ms hop, 32 bands.
+# The front end of exercise 06.1: 1 s at 8 kHz, 10 ms hop, 32 bands.
 SHAPE_EXERCISE = {"num_samples": 8000, "hop_length": 80, "n_mels": 32}
 
 
