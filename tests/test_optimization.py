@@ -440,3 +440,14 @@ def test_baseline_unchanged_after_every_experiment(baseline, digits):
         ["Conv2D", "Flatten", "Dense", "Dense"]
     flatbuffer = opt.convert(baseline, "float32")
     assert opt.max_abs_difference(baseline, opt.TFLiteModel(flatbuffer), x_test[:20]) < 1e-4
+
+
+def test_constant_bytes_split(flatbuffers):
+    float_split = opt.constant_bytes(flatbuffers["float32"])
+    int8_split = opt.constant_bytes(flatbuffers["int8"])
+    # 18,954 float32 parameters: Conv2D 3 x 3 x 1 x 16 + 16, Dense 576 x 32 + 32 and 32 x 10 + 10.
+    assert float_split["weights"] >= 4 * 18_954
+    assert float_split["quantization_parameters"] == 0
+    assert int8_split["quantization_parameters"] > 0
+    assert int8_split["weights"] < float_split["weights"] / 3
+    assert sum(int8_split.values()) == len(flatbuffers["int8"])

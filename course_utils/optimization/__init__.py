@@ -12,8 +12,8 @@ from course_utils.optimization._common import Keras3ModelError, fresh_copy, \
     require_tf_keras
 from course_utils.optimization.clustering import CENTROID_INITS, cluster_model, \
     unique_weights_by_layer, wrap_for_clustering
-from course_utils.optimization.measure import Latency, TFLiteModel, accuracy, gzip_size, \
-    max_abs_difference, measure_latency
+from course_utils.optimization.measure import Latency, TFLiteModel, accuracy, constant_bytes, \
+    gzip_size, max_abs_difference, measure_latency
 from course_utils.optimization.pruning import PruningNotAppliedError, is_two_four_sparse, \
     overall_sparsity, plan_pruning, polynomial_schedule, prune_model, pruned_kernel_names, \
     sparsity_by_layer, strip_pruning, wrap_for_pruning
@@ -28,7 +28,7 @@ from course_utils.optimization.tflite import VARIANTS, RepresentativeDataError, 
 __all__ = [
     "Keras3ModelError", "fresh_copy", "require_tf_keras",
     "CENTROID_INITS", "cluster_model", "unique_weights_by_layer", "wrap_for_clustering",
-    "Latency", "TFLiteModel", "accuracy", "gzip_size", "max_abs_difference",
+    "Latency", "TFLiteModel", "accuracy", "constant_bytes", "gzip_size", "max_abs_difference",
     "measure_latency",
     "PruningNotAppliedError", "is_two_four_sparse", "overall_sparsity", "plan_pruning",
     "polynomial_schedule", "prune_model", "pruned_kernel_names", "sparsity_by_layer", "strip_pruning",

@@ -123,3 +123,25 @@ def gzip_size(data):
     if isinstance(data, (str, Path)):
         data = Path(data).read_bytes()
     return len(gzip.compress(bytes(data), compresslevel=9, mtime=0))
+
+
+def constant_bytes(flatbuffer):
+    """Return where the bytes of a flatbuffer's constant tensors go.
+
+    Returns:
+        {"weights": bytes of constant tensor data (weights, biases, shapes),
+         "quantization_parameters": bytes of per-channel scales (float32, 4 bytes)
+         and zero points (int64, 8 bytes) of every tensor,
+         "other": the rest of the file (graph, tensor names, metadata)}.
+    """
+    interpreter = tf.lite.Interpreter(model_content=bytes(flatbuffer))
+    weights = parameters = 0
+    for detail in interpreter.get_tensor_details():
+        quantization = detail["quantization_parameters"]
+        parameters += 4 * quantization["scales"].size + 8 * quantization["zero_points"].size
+        try:
+            weights += interpreter.get_tensor(detail["index"]).nbytes
+        except ValueError:  # an activation: no data before allocate_tensors()
+            continue
+    return {"weights": weights, "quantization_parameters": parameters,
+            "other": len(flatbuffer) - weights - parameters}

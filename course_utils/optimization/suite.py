@@ -75,7 +75,8 @@ def _timed(result, name, function):
 
 SUITE_VARIANTS = ("float32", "dynamic_range", "float16", "int8", "qat_int8",
                   "prune50_float32", "prune80_float32", "cluster16_float32",
-                  "cluster8_float32", "prune80_int8", "cluster8_int8")
+                  "cluster8_float32", "prune80_int8", "prune80_pqat_int8",
+                  "cluster8_cqat_int8")
 
 # Experiments that return a stripped float model: (kind, sparsity or clusters).
 _STRIPPED_STEPS = {"prune50_float32": ("prune", 0.5), "prune80_float32": ("prune", 0.8),
@@ -90,8 +91,10 @@ def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, va
         x_train, y_train: the training split (also the int8 calibration data).
         log_dir: folder for the PruningSummaries of the 80% run, or None.
         variants: names from ``SUITE_VARIANTS`` to produce (default: all).
-            ``prune80_int8`` fine-tunes the 80% pruned model with pruning-
-            preserving QAT, and ``cluster8_int8`` the 8-cluster model with
+            ``prune80_int8`` converts the 80% pruned model to int8 directly
+            (post-training quantization keeps zeros at zero).
+            ``prune80_pqat_int8`` first fine-tunes it with pruning-preserving
+            QAT, and ``cluster8_cqat_int8`` fine-tunes the 8-cluster model with
             cluster-preserving QAT.
 
     Returns:
@@ -119,7 +122,7 @@ def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, va
 
     stripped = {}
     for name, (kind, amount) in _STRIPPED_STEPS.items():
-        if name not in wanted and name.replace("float32", "int8") not in wanted:
+        if not any(variant.startswith(name.split("_")[0]) for variant in wanted):
             continue
         if kind == "prune":
             stripped[name] = _timed(result, name, lambda: prune_model(
@@ -133,9 +136,12 @@ def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, va
         if name in wanted:
             result.flatbuffers[name] = convert(stripped[name], "float32")
             result.keras_models[name] = stripped[name]
+    if "prune80_int8" in wanted:
+        result.flatbuffers["prune80_int8"] = convert(stripped["prune80_float32"], "int8",
+                                                     calibration)
 
-    for name, source, preserve in (("prune80_int8", "prune80_float32", "pruning"),
-                                   ("cluster8_int8", "cluster8_float32", "clustering")):
+    for name, source, preserve in (("prune80_pqat_int8", "prune80_float32", "pruning"),
+                                   ("cluster8_cqat_int8", "cluster8_float32", "clustering")):
         if name in wanted:
             qat_model = _timed(result, name, lambda: quantize_aware_train(
                 stripped[source], preserve=preserve, epochs=config.qat_epochs,
