@@ -451,3 +451,23 @@ def test_constant_bytes_split(flatbuffers):
     assert int8_split["quantization_parameters"] > 0
     assert int8_split["weights"] < float_split["weights"] / 3
     assert sum(int8_split.values()) == len(flatbuffers["int8"])
+
+
+def test_run_suite_subset(baseline, digits):
+    x_train, y_train, _, _ = digits
+    config = opt.SuiteConfig(prune_epochs=1, representative_examples=20)
+    result = opt.run_suite(baseline, x_train[:256], y_train[:256], config,
+                           variants=("prune80_int8", "float32"))
+    assert list(result.flatbuffers) == ["float32", "prune80_int8"]
+    assert list(result.keras_models) == ["float32"]
+    assert set(result.seconds) == {"float32", "prune80_float32"}
+    int8_model = opt.TFLiteModel(result.flatbuffers["prune80_int8"])
+    assert int8_model.input_dtype == np.int8
+    # Post-training int8 keeps the pruned zeros, so the file compresses far better.
+    assert opt.gzip_size(result.flatbuffers["prune80_int8"]) < \
+        0.5 * opt.gzip_size(opt.convert(baseline, "int8", x_train[:20]))
+
+
+def test_run_suite_unknown_variant(baseline, digits):
+    with pytest.raises(ValueError, match=r"Unknown variants \['int4'\]"):
+        opt.run_suite(baseline, digits[0], digits[1], variants=("int8", "int4"))

@@ -44,7 +44,7 @@ class SuiteConfig:
     @classmethod
     def for_mode(cls):
         """Return the configuration for the current run mode (``COURSE_MODE``)."""
-        return cls(prune_epochs=settings.pick(smoke=1, default=10),
+        return cls(prune_epochs=settings.pick(smoke=1, default=20),
                    cluster_epochs=settings.pick(smoke=1, default=3),
                    qat_epochs=settings.pick(smoke=1, default=3),
                    batch_size=settings.sizes().batch_size,
