@@ -16,7 +16,7 @@ from tensorflow_model_optimization.python.core.sparsity.keras import pruning_uti
 from course_utils.optimization._common import fine_tune, fresh_copy, require_tf_keras, \
     steps_per_epoch
 
-# Weights that pruning and clustering act on; biases stay dense.
+# Kernels that sparsity and distinct-value counts are reported for (biases are left out).
 KERNEL_NAMES = ("kernel", "depthwise_kernel", "pointwise_kernel")
 
 

@@ -100,8 +100,8 @@ def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, va
     Returns:
         SuiteResult with the requested variants in ``SUITE_VARIANTS`` order.
     """
-    wanted = SUITE_VARIANTS if variants is None else tuple(variants)
-    unknown = sorted(set(wanted) - set(SUITE_VARIANTS))
+    requested = SUITE_VARIANTS if variants is None else tuple(variants)
+    unknown = sorted(set(requested) - set(SUITE_VARIANTS))
     if unknown:
         raise ValueError(f"Unknown variants {unknown}. Valid names are: "
                          f"{', '.join(SUITE_VARIANTS)}.")
@@ -110,19 +110,19 @@ def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, va
     fit = {"x_train": x_train, "y_train": y_train, "batch_size": config.batch_size}
 
     for variant in VARIANTS:
-        if variant in wanted:
+        if variant in requested:
             result.flatbuffers[variant] = _timed(result, variant, lambda: convert(
                 baseline, variant, representative_data=calibration))
             result.keras_models[variant] = baseline
 
-    if "qat_int8" in wanted:
+    if "qat_int8" in requested:
         qat = _timed(result, "qat_int8", lambda: quantize_aware_train(
             baseline, epochs=config.qat_epochs, learning_rate=config.qat_learning_rate, **fit))
         result.flatbuffers["qat_int8"] = convert(qat, "int8", calibration)
 
     stripped = {}
     for name, (kind, amount) in _STRIPPED_STEPS.items():
-        if not any(variant.startswith(name.split("_")[0]) for variant in wanted):
+        if not any(variant.startswith(name.split("_")[0]) for variant in requested):
             continue
         if kind == "prune":
             stripped[name] = _timed(result, name, lambda: prune_model(
@@ -133,16 +133,16 @@ def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, va
             stripped[name] = _timed(result, name, lambda: cluster_model(
                 baseline, number_of_clusters=amount, epochs=config.cluster_epochs,
                 learning_rate=config.cluster_learning_rate, **fit))
-        if name in wanted:
+        if name in requested:
             result.flatbuffers[name] = convert(stripped[name], "float32")
             result.keras_models[name] = stripped[name]
-    if "prune80_int8" in wanted:
+    if "prune80_int8" in requested:
         result.flatbuffers["prune80_int8"] = convert(stripped["prune80_float32"], "int8",
                                                      calibration)
 
     for name, source, preserve in (("prune80_pqat_int8", "prune80_float32", "pruning"),
                                    ("cluster8_cqat_int8", "cluster8_float32", "clustering")):
-        if name in wanted:
+        if name in requested:
             qat_model = _timed(result, name, lambda: quantize_aware_train(
                 stripped[source], preserve=preserve, epochs=config.qat_epochs,
                 learning_rate=config.qat_learning_rate, **fit))
