@@ -28,7 +28,8 @@ def test_sparsity_right():
 def test_sparsity_near_zero_counted():
     result = run_check("07.1", lambda kernel: float(np.mean(np.abs(kernel) < 1e-6)))
     assert not result.passed
-    assert result.message == "kernel_sparsity gives 1.0000 for a kernel of tiny but nonzero weights."
+    assert result.message == ("kernel_sparsity gives 1.0000 for a kernel of tiny but "
+                              "nonzero weights.")
 
 
 def test_sparsity_per_axis():

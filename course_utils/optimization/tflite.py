@@ -62,9 +62,10 @@ def check_representative_data(x, input_shape):
             f"representative_data has dtype {x.dtype}, expected float32 (the float "
             "model's input). Convert it with x.astype('float32') and scale it as in training.")
     expected = tuple(input_shape)
+    expected_text = ", ".join(map(str, expected))
     if x.ndim != len(expected) + 1 or tuple(x.shape[1:]) != expected:
         raise RepresentativeDataError(
-            f"representative_data has shape {x.shape}, expected (n, {', '.join(map(str, expected))}) "
+            f"representative_data has shape {x.shape}, expected (n, {expected_text}) "
             "like the model input.")
     if len(x) == 0:
         raise RepresentativeDataError("representative_data is empty; pass about 100 examples.")
