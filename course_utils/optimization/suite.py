@@ -83,6 +83,30 @@ _STRIPPED_STEPS = {"prune50_float32": ("prune", 0.5), "prune80_float32": ("prune
                    "cluster16_float32": ("cluster", 16), "cluster8_float32": ("cluster", 8)}
 
 
+def _pruned_and_clustered(baseline, requested, config, fit, log_dir, result):
+    """Prune and cluster ``baseline`` as far as ``requested`` needs; return {name: model}.
+
+    Adds the float32 flatbuffer of each requested ``*_float32`` variant to ``result``.
+    """
+    stripped = {}
+    for name, (kind, amount) in _STRIPPED_STEPS.items():
+        if not any(variant.startswith(name.split("_")[0]) for variant in requested):
+            continue
+        if kind == "prune":
+            stripped[name] = _timed(result, name, lambda: prune_model(
+                baseline, target_sparsity=amount, epochs=config.prune_epochs,
+                learning_rate=config.prune_learning_rate,
+                log_dir=log_dir if amount == 0.8 else None, **fit))
+        else:
+            stripped[name] = _timed(result, name, lambda: cluster_model(
+                baseline, number_of_clusters=amount, epochs=config.cluster_epochs,
+                learning_rate=config.cluster_learning_rate, **fit))
+        if name in requested:
+            result.flatbuffers[name] = convert(stripped[name], "float32")
+            result.keras_models[name] = stripped[name]
+    return stripped
+
+
 def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, variants=None):
     """Run the post-training, pruning, clustering and QAT experiments on ``baseline``.
 
@@ -120,22 +144,7 @@ def run_suite(baseline, x_train, y_train, config=SuiteConfig(), log_dir=None, va
             baseline, epochs=config.qat_epochs, learning_rate=config.qat_learning_rate, **fit))
         result.flatbuffers["qat_int8"] = convert(qat, "int8", calibration)
 
-    stripped = {}
-    for name, (kind, amount) in _STRIPPED_STEPS.items():
-        if not any(variant.startswith(name.split("_")[0]) for variant in requested):
-            continue
-        if kind == "prune":
-            stripped[name] = _timed(result, name, lambda: prune_model(
-                baseline, target_sparsity=amount, epochs=config.prune_epochs,
-                learning_rate=config.prune_learning_rate,
-                log_dir=log_dir if amount == 0.8 else None, **fit))
-        else:
-            stripped[name] = _timed(result, name, lambda: cluster_model(
-                baseline, number_of_clusters=amount, epochs=config.cluster_epochs,
-                learning_rate=config.cluster_learning_rate, **fit))
-        if name in requested:
-            result.flatbuffers[name] = convert(stripped[name], "float32")
-            result.keras_models[name] = stripped[name]
+    stripped = _pruned_and_clustered(baseline, requested, config, fit, log_dir, result)
     if "prune80_int8" in requested:
         result.flatbuffers["prune80_int8"] = convert(stripped["prune80_float32"], "int8",
                                                      calibration)
