@@ -1,0 +1,81 @@
+"""Measure notebook 07's optimization targets on the image and the speech model.
+
+Run from the project root (default mode trains the baselines first if
+build/models has none):
+
+    COURSE_MODE=default python benchmarks/bench_optimization.py
+
+For each model it prints the comparison table of every variant and then the
+ratios the targets are about, measured side by side in this one run:
+full-int8 size and accuracy drop, 80% pruning + int8 gzip size and accuracy
+drop, and int8 latency against float32 latency (one interpreter thread).
+"""
+
+import os
+import time
+
+import course_utils  # noqa: F401  (selects Keras 2 before TensorFlow loads)
+import pandas as pd
+from course_utils import models, settings, speech, speech_training
+from course_utils import optimization as opt
+from course_utils.data import load_dataset
+
+# (name, limit, how to compute it from the table indexed by variant)
+TARGETS = [
+    ("int8 size / float32 size", 0.27, lambda t: t.loc["int8", "size_ratio"]),
+    ("int8 accuracy drop (pp)", 0.5, lambda t: -t.loc["int8", "accuracy_change_pp"]),
+    ("prune80+int8 gzip / float32 gzip", 0.10, lambda t: t.loc["prune80_int8", "gzip_ratio"]),
+    ("prune80+int8 accuracy drop (pp)", 1.0,
+     lambda t: -t.loc["prune80_int8", "accuracy_change_pp"]),
+    ("int8 latency / float32 latency", 0.5,
+     lambda t: t.loc["int8", "latency_median_ms"] / t.loc["float32", "latency_median_ms"]),
+]
+
+
+def image_task():
+    """Return (baseline, x_train, y_train, x_test, y_test) for the digits CNN."""
+    sizes = settings.sizes()
+    splits = load_dataset("digits").subset(sizes.max_train_examples, sizes.max_eval_examples)
+    return (models.load_or_train_image_cnn(), splits.x_train, splits.y_train,
+            splits.x_test, splits.y_test)
+
+
+def speech_task():
+    """Return (baseline, x_train, y_train, x_test, y_test) for the DS-CNN on log-mel."""
+    sizes = settings.sizes()
+    baseline, info = speech_training.load_or_train_speech_model()
+    splits = load_dataset("spoken_digits").subset(sizes.max_train_examples,
+                                                  sizes.max_eval_examples)
+    front_end = info["front_end"]
+    return (baseline, speech.compute_log_mel(splits.x_train, front_end), splits.y_train,
+            speech.compute_log_mel(splits.x_test, front_end), splits.y_test)
+
+
+def run(name, task):
+    settings.seed_everything()
+    baseline, x_train, y_train, x_test, y_test = task()
+    start = time.perf_counter()
+    result = opt.run_suite(baseline, x_train, y_train, opt.SuiteConfig.for_mode())
+    table = opt.compare(result.flatbuffers, x_test, y_test, keras_models=result.keras_models,
+                        repeats=settings.sizes().timing_repeats)
+    print(f"\n## {name} ({len(x_test)} test examples, experiments took "
+          f"{time.perf_counter() - start:.0f} s)")
+    print(table.to_string(index=False, float_format=lambda value: f"{value:.4g}"))
+    indexed = table.set_index("variant")
+    for target, limit, measure in TARGETS:
+        value = measure(indexed)
+        print(f"{name:6s} {target:36s} {value:8.3f}  limit {limit:5.2f}  "
+              f"{'met' if value <= limit else 'MISSED'}")
+
+
+def main():
+    pd.set_option("display.width", 200)
+    print(f"mode={settings.get_mode()} cpus={os.cpu_count()} load average="
+          f"{' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    run("image", image_task)
+    run("speech", speech_task)
+    print(f"load average at the end={' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
