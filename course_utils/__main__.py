@@ -37,6 +37,15 @@ def _data(args):
     return cli.main(args)
 
 
+def _hop_seconds(text):
+    from course_utils import predict
+
+    try:
+        return predict.validate_hop_seconds(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
 def build_parser():
     """Return the argument parser with one sub-parser per command."""
     parser = argparse.ArgumentParser(prog="python -m course_utils",
@@ -77,9 +86,9 @@ def build_parser():
     predict.add_argument("model", help="a .keras file, a .tflite file or a SavedModel folder")
     predict.add_argument("files", nargs="+", metavar="FILE",
                          help="audio files (WAV, FLAC, OGG; any sample rate, resampled)")
-    predict.add_argument("--hop", type=float, default=0.5, metavar="SECONDS",
+    predict.add_argument("--hop", type=_hop_seconds, default=0.5, metavar="SECONDS",
                          help="step between sliding windows over long files, in seconds "
-                              "(default: 0.5)")
+                              "(default: 0.5, minimum: 0.05)")
     predict.set_defaults(handler=_predict)
     return parser
 

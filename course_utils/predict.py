@@ -22,6 +22,7 @@ file), and the window whose top class probability is highest gives the predictio
 
 import dataclasses
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -33,6 +34,23 @@ from course_utils import keras, speech
 
 INFO_FILE_NAME = "speech_model_info.json"
 DEFAULT_HOP_SECONDS = 0.5
+# A shorter hop adds windows without adding information (a 1-s window moved by
+# less than 50 ms sees almost the same audio) and can exhaust memory on long files.
+MIN_HOP_SECONDS = 0.05
+# Windows are classified this many at a time, so memory stays bounded on long files.
+WINDOWS_PER_BATCH = 64
+
+
+def validate_hop_seconds(hop_seconds):
+    """Return ``hop_seconds`` as a float, or raise ValueError if it is not a usable step."""
+    try:
+        value = float(hop_seconds)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < MIN_HOP_SECONDS:
+        raise ValueError(f"Invalid hop {hop_seconds!r}: use a step of at least "
+                         f"{MIN_HOP_SECONDS} seconds (the default is {DEFAULT_HOP_SECONDS}).")
+    return value
 
 
 class ModelLoadError(ValueError):
@@ -221,23 +239,37 @@ def load_speech_model(path):
     return SpeechPredictor(path, input_kind, config, class_names, run)
 
 
-def split_windows(waveform, window_length, hop_length):
+def window_starts(num_samples, window_length, hop_length):
+    """Return the start of each window over a waveform of ``num_samples`` samples.
+
+    Windows start every ``hop_length`` samples, and a last window ends exactly at
+    the end of the waveform so no sample is left out. A waveform no longer than
+    ``window_length`` has one window, at 0.
+    """
+    if num_samples <= window_length:
+        return np.array([0])
+    starts = list(range(0, num_samples - window_length + 1, hop_length))
+    if starts[-1] != num_samples - window_length:
+        starts.append(num_samples - window_length)
+    return np.array(starts)
+
+
+def split_windows(waveform, window_length, hop_length, starts=None):
     """Cut ``waveform`` into windows ``(n, window_length)`` and return them with their starts.
 
-    A waveform no longer than ``window_length`` gives one window, zero-padded at
-    the end. Otherwise windows start every ``hop_length`` samples, and a last
-    window ends exactly at the end of the waveform so no sample is left out.
+    A waveform shorter than ``window_length`` gives one window, zero-padded at the
+    end. ``starts`` selects windows (default: all of ``window_starts``), so a
+    caller can cut a long file a batch at a time.
     """
     waveform = np.asarray(waveform, dtype=np.float32)
-    if len(waveform) <= window_length:
+    if len(waveform) < window_length:
         padded = np.zeros(window_length, dtype=np.float32)
         padded[:len(waveform)] = waveform
-        return padded[np.newaxis], np.array([0])
-    starts = list(range(0, len(waveform) - window_length + 1, hop_length))
-    if starts[-1] != len(waveform) - window_length:
-        starts.append(len(waveform) - window_length)
+        waveform = padded
+    if starts is None:
+        starts = window_starts(len(waveform), window_length, hop_length)
     windows = np.stack([waveform[start:start + window_length] for start in starts])
-    return windows, np.array(starts)
+    return windows, np.asarray(starts)
 
 
 def predict_file(predictor, audio_path, hop_seconds=DEFAULT_HOP_SECONDS):
@@ -249,18 +281,24 @@ def predict_file(predictor, audio_path, hop_seconds=DEFAULT_HOP_SECONDS):
     """
     from course_utils.data import load_audio
 
+    hop_seconds = validate_hop_seconds(hop_seconds)
     config = predictor.config
     waveform = load_audio(audio_path, sample_rate=config.sample_rate)
-    hop_length = max(1, int(round(hop_seconds * config.sample_rate)))
-    windows, starts = split_windows(waveform, config.num_samples, hop_length)
+    hop_length = int(round(hop_seconds * config.sample_rate))
+    starts = window_starts(len(waveform), config.num_samples, hop_length)
 
-    probabilities = predictor.predict_windows(windows)
+    batches = []
+    for first in range(0, len(starts), WINDOWS_PER_BATCH):
+        windows, _ = split_windows(waveform, config.num_samples, hop_length,
+                                   starts=starts[first:first + WINDOWS_PER_BATCH])
+        batches.append(predictor.predict_windows(windows))
+    probabilities = np.concatenate(batches)
     best = int(np.argmax(probabilities.max(axis=1)))
     index = int(np.argmax(probabilities[best]))
     return Prediction(label=predictor.class_names[index],
                       probability=float(probabilities[best, index]),
                       window_start_s=float(starts[best] / config.sample_rate),
-                      num_windows=len(windows), probabilities=probabilities)
+                      num_windows=len(starts), probabilities=probabilities)
 
 
 def format_prediction(audio_path, prediction):

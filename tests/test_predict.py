@@ -106,6 +106,32 @@ def test_long_file_uses_best_window(tmp_path):
     assert prediction.probability == pytest.approx(0.95)
 
 
+def test_many_windows_predicted_in_batches(tmp_path):
+    path = write_wav(tmp_path / "ten.wav", seconds=10.0, burst_at=9.5)
+    calls = []
+    prediction = predict.predict_file(energy_predictor(calls), path, hop_seconds=0.1)
+    assert prediction.num_windows == 91
+    assert calls == [(64, 8000), (27, 8000)]
+    assert prediction.label == "loud"
+
+
+@pytest.mark.parametrize("hop", [0, -1, 0.01, float("nan"), float("inf"), "fast"])
+def test_invalid_hop_rejected(tmp_path, hop):
+    path = write_wav(tmp_path / "one.wav")
+    with pytest.raises(ValueError) as error:
+        predict.predict_file(energy_predictor([]), path, hop_seconds=hop)
+    assert str(error.value) == (f"Invalid hop {hop!r}: use a step of at least 0.05 seconds "
+                                "(the default is 0.5).")
+
+
+def test_command_rejects_zero_hop(model_folder, clip, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["predict", str(model_folder / "speech.keras"), str(clip), "--hop", "0"])
+    assert exit_info.value.code == 2
+    assert "argument --hop: Invalid hop '0': use a step of at least 0.05 seconds" in (
+        capsys.readouterr().err)
+
+
 def test_other_sample_rate_is_resampled(tmp_path):
     path = write_wav(tmp_path / "fast.wav", seconds=1.0, sample_rate=16000, burst_at=0.2)
     calls = []
