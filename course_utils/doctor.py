@@ -85,10 +85,13 @@ def find_problems(python_version=None, keras_module=None, has_tensorboard=None):
         problems.append(TENSORBOARD_MISSING_MESSAGE)
     try:
         settings.get_mode()
-        settings.data_dir()
-        settings.log_dir()
     except settings.SettingsError as error:
         problems.append(str(error))
+    for folder in (settings.data_dir, settings.log_dir, settings.build_dir):
+        try:
+            folder()
+        except settings.SettingsError as error:
+            problems.append(str(error))
     return problems
 
 
@@ -115,6 +118,7 @@ def report_lines():
     lines.append(f"Run mode: {_setting_or_error(settings.get_mode)}")
     lines.append(f"Data folder: {_setting_or_error(settings.data_dir)}")
     lines.append(f"Log folder: {_setting_or_error(settings.log_dir)}")
+    lines.append(f"Build folder: {_setting_or_error(settings.build_dir)}")
     return lines
 
 

@@ -8,7 +8,9 @@ notebook after the run.
 
 import json
 import os
+import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,14 +22,48 @@ def course_notebooks():
     return sorted((settings.PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def format_result_line(notebook_name, seconds, record):
-    """Return ``NN_name  ok  12.3 s  key=value ...`` for one executed notebook."""
+# Terminal colour codes that IPython puts in tracebacks.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def format_result_line(notebook_name, seconds, record, exercises=None):
+    """Return ``NN_name  ok  12.3 s  key=value ...`` for one executed notebook.
+
+    ``exercises`` is ``(passed, total)`` from the notebook's ``check`` calls.
+    """
     metrics = {key: value for key, value in (record or {}).items()
                if key not in ("notebook", "mode")}
     parts = []
     for key, value in metrics.items():
         parts.append(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}")
+    if exercises and exercises[1]:
+        parts.append(f"exercises={exercises[0]}/{exercises[1]} passed")
     return f"{notebook_name:<40} ok  {seconds:7.1f} s  {' '.join(parts)}".rstrip()
+
+
+def describe_failure(notebook, error):
+    """Return ``cell N: ErrorName: message`` for the first cell with an error output."""
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                text = f"cell {index}: {output['ename']}: {output['evalue']}".rstrip(": ")
+                return _ANSI_ESCAPE.sub("", text)
+    lines = _ANSI_ESCAPE.sub("", str(error)).strip().splitlines()
+    return lines[-1] if lines else repr(error)
+
+
+def count_exercises(grading_log):
+    """Return ``(passed, total)`` from a COURSE_GRADING_LOG file, counting each id once.
+
+    The last check of an exercise counts, as when a learner fixes an answer and
+    runs the check again.
+    """
+    latest = {}
+    if grading_log.exists():
+        for line in grading_log.read_text().splitlines():
+            row = json.loads(line)
+            latest[row["exercise_id"]] = row["passed"]
+    return sum(latest.values()), len(latest)
 
 
 def execute_notebook(path, output_dir, timeout):
@@ -40,9 +76,15 @@ def execute_notebook(path, output_dir, timeout):
                             resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute()
+    except Exception as error:
+        raise NotebookFailed(describe_failure(notebook, error)) from error
     finally:
         output = output_dir / path.name
         nbformat.write(notebook, output)
+
+
+class NotebookFailed(RuntimeError):
+    """Raised when a notebook cell fails; the message names the cell and the error."""
 
 
 def main(args):
@@ -67,14 +109,21 @@ def main(args):
         result_file = settings.build_dir("results") / f"{path.stem}.json"
         result_file.unlink(missing_ok=True)
         start = time.perf_counter()
-        try:
-            execute_notebook(path, output_dir, args.timeout)
-        except Exception as error:  # noqa: BLE001  (report every failing notebook, then exit 1)
-            failures += 1
-            first_line = str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
-            print(f"{path.stem:<40} FAILED after {time.perf_counter() - start:.1f} s: "
-                  f"{first_line}. See {output_dir / path.name}.")
-            continue
+        with tempfile.TemporaryDirectory() as scratch:
+            # The kernel inherits this variable, so every check() call is recorded.
+            grading_log = Path(scratch) / "checks.jsonl"
+            os.environ["COURSE_GRADING_LOG"] = str(grading_log)
+            try:
+                execute_notebook(path, output_dir, args.timeout)
+            except Exception as error:  # noqa: BLE001  (report every failing notebook, then exit 1)
+                failures += 1
+                reason = str(error) if isinstance(error, NotebookFailed) else repr(error)
+                print(f"{path.stem:<40} FAILED after {time.perf_counter() - start:.1f} s "
+                      f"at {reason}. See {output_dir / path.name}.")
+                continue
+            finally:
+                os.environ.pop("COURSE_GRADING_LOG", None)
+            exercises = count_exercises(grading_log)
         record = json.loads(result_file.read_text()) if result_file.exists() else None
-        print(format_result_line(path.stem, time.perf_counter() - start, record))
+        print(format_result_line(path.stem, time.perf_counter() - start, record, exercises))
     return 1 if failures else 0

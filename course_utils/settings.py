@@ -117,6 +117,10 @@ def _folder_from_env(variable, default):
     return Path(os.environ.get(variable) or default).expanduser()
 
 
+_EXAMPLE_FOLDERS = {"COURSE_DATA_DIR": "data", "COURSE_LOG_DIR": "runs",
+                    "COURSE_BUILD_DIR": "build"}
+
+
 def _ensure_writable(path, variable):
     """Create ``path`` and check that files can be written there."""
     try:
@@ -127,7 +131,8 @@ def _ensure_writable(path, variable):
         raise SettingsError(
             f"{variable}={str(path)!r} is not a writable folder ({error.strerror or error}). "
             f"Point {variable} at a folder you can write to, for example "
-            f"`export {variable}=$HOME/dl-course-data`, or unset it to use the default."
+            f"`export {variable}=$HOME/dl-course/{_EXAMPLE_FOLDERS[variable]}`, "
+            "or unset it to use the default."
         ) from error
     return path
 

@@ -45,7 +45,8 @@ def test_doctor_reports_versions_and_folders(isolated_folders, monkeypatch, caps
                   "Keras 2 active: yes", "CPU devices: /physical_device:CPU:0",
                   "GPU devices: ", "Run mode: smoke",
                   f"Data folder: {isolated_folders / 'data'}",
-                  f"Log folder: {isolated_folders / 'runs'}", "All checks passed."]:
+                  f"Log folder: {isolated_folders / 'runs'}",
+                  f"Build folder: {isolated_folders / 'build'}", "All checks passed."]:
         assert label in output
 
 
@@ -83,6 +84,16 @@ def test_doctor_exits_nonzero_on_invalid_mode(monkeypatch, isolated_folders, cap
     captured = capsys.readouterr()
     assert "Run mode: INVALID (Invalid COURSE_MODE='turbo'." in captured.out
     assert "- Invalid COURSE_MODE='turbo'. Valid values are: smoke, default, full." in captured.err
+
+
+def test_doctor_finds_unwritable_build_dir(monkeypatch, isolated_folders, capsys):
+    blocker = isolated_folders / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(blocker))
+    assert main(["doctor"]) == 1
+    captured = capsys.readouterr()
+    assert f"Build folder: INVALID (COURSE_BUILD_DIR={str(blocker)!r} is not a writable" in captured.out
+    assert f"- COURSE_BUILD_DIR={str(blocker)!r} is not a writable folder" in captured.err
 
 
 def test_require_tensorboard_raises_with_fix(monkeypatch):

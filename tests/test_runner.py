@@ -56,10 +56,29 @@ def test_run_reports_failing_notebook(tmp_path, run_args, capsys):
     assert runner.main(run_args(path)) == 1
     output = capsys.readouterr().out
     assert "98_broken" in output
-    assert "FAILED" in output
+    assert "FAILED after" in output
+    assert "at cell 1: ValueError: bad cell. See" in output
+    assert "\x1b[" not in output
     assert (tmp_path / "executed" / "98_broken.ipynb").exists()
 
 
 def test_run_rejects_missing_notebook(tmp_path, run_args, capsys):
     assert runner.main(run_args(tmp_path / "nope.ipynb")) == 2
     assert f"error: notebook not found: {tmp_path / 'nope.ipynb'}" in capsys.readouterr().err
+
+
+def test_run_counts_exercise_checks(tmp_path, run_args, capsys):
+    path = make_notebook(tmp_path / "97_checks.ipynb",
+                         "from course_utils.exercises import check\n"
+                         "from course_utils.exercises import nb05_image_recognition\n"
+                         "check('05.1', None)")
+    assert runner.main(run_args(path)) == 0
+    assert "exercises=0/1 passed" in capsys.readouterr().out
+
+
+def test_exercise_count_keeps_last_check(tmp_path):
+    log = tmp_path / "checks.jsonl"
+    rows = [{"exercise_id": "01.1", "passed": False}, {"exercise_id": "01.1", "passed": True},
+            {"exercise_id": "01.2", "passed": False}]
+    log.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert runner.count_exercises(log) == (1, 2)

@@ -71,7 +71,17 @@ def test_unwritable_data_dir_names_value_and_fix(monkeypatch, tmp_path):
         settings.data_dir()
     message = str(error.value)
     assert message.startswith(f"COURSE_DATA_DIR={str(target)!r} is not a writable folder")
-    assert "Point COURSE_DATA_DIR at a folder you can write to" in message
+    assert "Point COURSE_DATA_DIR at a folder you can write to, for example " \
+        "`export COURSE_DATA_DIR=$HOME/dl-course/data`" in message
+
+
+def test_unwritable_build_dir_suggests_build_folder(monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(blocker))
+    with pytest.raises(settings.SettingsError) as error:
+        settings.models_dir()
+    assert "`export COURSE_BUILD_DIR=$HOME/dl-course/build`" in str(error.value)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
