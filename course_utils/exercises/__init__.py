@@ -4,8 +4,8 @@ The convention in every notebook: the learner's solution goes in a code cell
 tagged ``solution``, and the next cell calls ``check(exercise_id, answer)``.
 A checker is a function registered with ``@checker``. It returns None when the
 answer is right and raises ``ExerciseFailed(message, hint)`` when it is wrong.
-``check`` prints the outcome, records it for grading and returns True or False;
-it never raises, so "Run all" carries on past a wrong answer.
+``check`` prints the outcome and records it for grading. It never raises, so
+"Run all" carries on past a wrong answer.
 
 Checkers for each notebook live in a module of this package named after the
 notebook (for example ``nb05_image_recognition``). They are imported when this
@@ -116,11 +116,14 @@ def format_result(result):
 
 
 def check(exercise_id, *answer, **options):
-    """Check an answer, print the feedback and return True if it passed."""
+    """Check an answer and print the feedback.
+
+    Returns None, so that a notebook shows only the feedback under the cell; use
+    ``run_check`` to get the result as a value.
+    """
     result = run_check(exercise_id, *answer, **options)
     _record(result)
     print(format_result(result))
-    return result.passed
 
 
 def _import_checker_modules():
