@@ -5,6 +5,7 @@ Commands:
     run      execute notebooks headless and print one result line per notebook
     data     list the registered data sets, or fetch one into the data cache
     predict  predict the spoken digit in audio files with a saved speech model
+    student  write student editions of the notebooks, solution cells stubbed out
 """
 
 import argparse
@@ -35,6 +36,12 @@ def _data(args):
     from course_utils.data import cli
 
     return cli.main(args)
+
+
+def _student(args):
+    from course_utils import student
+
+    return student.main(args)
 
 
 def _hop_seconds(text):
@@ -90,6 +97,14 @@ def build_parser():
                          help="step between sliding windows over long files, in seconds "
                               "(default: 0.5, minimum: 0.05)")
     predict.set_defaults(handler=_predict)
+
+    student = commands.add_parser(
+        "student", help="write student editions with the solution cells stubbed out")
+    student.add_argument("notebooks", nargs="*",
+                         help="notebook files (default: every notebooks/NN_*.ipynb)")
+    student.add_argument("--output-dir", default=None,
+                         help="folder for the student editions (default: build/student)")
+    student.set_defaults(handler=_student)
     return parser
 
 
