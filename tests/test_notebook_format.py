@@ -1,5 +1,7 @@
 """Committed notebooks carry no outputs and follow the exercise convention."""
 
+import ast
+
 import nbformat
 import pytest
 
@@ -40,3 +42,20 @@ def test_notebook_starts_with_title(path):
     first = nbformat.read(path, as_version=4).cells[0]
     assert first.cell_type == "markdown"
     assert first.source.startswith("# ")
+
+
+def _is_check_call(statement):
+    return (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+            and getattr(statement.value.func, "id", None) == "check")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_check_cells_only_check(path):
+    """A check cell holds imports and check() calls only, so a stubbed answer cannot crash it."""
+    cells = nbformat.read(path, as_version=4).cells
+    for index, cell in enumerate(cells[:-1]):
+        if "solution" not in cell.metadata.get("tags", []):
+            continue
+        for statement in ast.parse(cells[index + 1].source).body:
+            allowed = isinstance(statement, (ast.Import, ast.ImportFrom)) or _is_check_call(statement)
+            assert allowed, f"{path.name} cell {index + 1}: {ast.unparse(statement)[:60]}"
