@@ -8,7 +8,10 @@ build/models has none):
 For each model it prints the comparison table of every variant and then the
 ratios the targets are about, measured side by side in this one run:
 full-int8 size and accuracy drop, 80% pruning + int8 gzip size and accuracy
-drop, and int8 latency against float32 latency (one interpreter thread).
+drop, each for per-channel (``int8``) and per-tensor (``int8_per_tensor``)
+weights, and int8 latency against float32 latency (one interpreter thread).
+Last, it times the speech model's float32 and int8 files with one and two
+interpreter threads, with and without the XNNPACK delegate.
 """
 
 import os
@@ -21,15 +24,28 @@ from course_utils import optimization as opt
 from course_utils.data import load_dataset
 
 # (name, limit, how to compute it from the table indexed by variant)
+def _column(variant, column, sign=1.0):
+    return lambda table: sign * table.loc[variant, column]
+
+
 TARGETS = [
-    ("int8 size / float32 size", 0.27, lambda t: t.loc["int8", "size_ratio"]),
-    ("int8 accuracy drop (pp)", 0.5, lambda t: -t.loc["int8", "accuracy_change_pp"]),
-    ("prune80+int8 gzip / float32 gzip", 0.10, lambda t: t.loc["prune80_int8", "gzip_ratio"]),
-    ("prune80+int8 accuracy drop (pp)", 1.0,
-     lambda t: -t.loc["prune80_int8", "accuracy_change_pp"]),
+    *[target for int8 in ("int8", "int8_per_tensor") for target in (
+        (f"{int8} size / float32 size", 0.27, _column(int8, "size_ratio")),
+        (f"{int8} accuracy drop (pp)", 0.5, _column(int8, "accuracy_change_pp", -1.0)),
+        (f"prune80_{int8} gzip / float32 gzip", 0.10,
+         _column(f"prune80_{int8}", "gzip_ratio")),
+        (f"prune80_{int8} accuracy drop (pp)", 1.0,
+         _column(f"prune80_{int8}", "accuracy_change_pp", -1.0)))],
     ("int8 latency / float32 latency", 0.5,
      lambda t: t.loc["int8", "latency_median_ms"] / t.loc["float32", "latency_median_ms"]),
 ]
+
+# (label, interpreter threads, op resolver); without the default delegates
+# the interpreter runs TFLite's own builtin kernels instead of XNNPACK.
+LATENCY_SETTINGS = [(f"{name} threads={threads}", threads, resolver)
+                    for name, resolver in (("XNNPACK", "AUTO"),
+                                           ("builtin", "BUILTIN_WITHOUT_DEFAULT_DELEGATES"))
+                    for threads in (1, 2)]
 
 
 def image_task():
@@ -51,6 +67,19 @@ def speech_task():
             speech.compute_log_mel(splits.x_test, front_end), splits.y_test)
 
 
+def latency_grid(flatbuffers, example, repeats):
+    """Print float32 and int8 latency (median ms) for every LATENCY_SETTINGS entry."""
+    for label, threads, resolver in LATENCY_SETTINGS:
+        medians = {}
+        for variant in ("float32", "int8", "int8_per_tensor"):
+            model = opt.TFLiteModel(flatbuffers[variant], num_threads=threads,
+                                    op_resolver=resolver)
+            medians[variant] = opt.measure_latency(model, example, repeats=repeats).median_ms
+        ratios = "  ".join(f"{variant} {1000 * value:7.1f} us ({value / medians['float32']:.3f})"
+                           for variant, value in medians.items())
+        print(f"speech {label:18s} {ratios}")
+
+
 def run(name, task):
     settings.seed_everything()
     baseline, x_train, y_train, x_test, y_test = task()
@@ -64,8 +93,9 @@ def run(name, task):
     indexed = table.set_index("variant")
     for target, limit, measure in TARGETS:
         value = measure(indexed)
-        print(f"{name:6s} {target:36s} {value:8.3f}  limit {limit:5.2f}  "
+        print(f"{name:6s} {target:44s} {value:8.3f}  limit {limit:5.2f}  "
               f"{'met' if value <= limit else 'MISSED'}")
+    return result.flatbuffers, x_test
 
 
 def main():
@@ -73,7 +103,10 @@ def main():
     print(f"mode={settings.get_mode()} cpus={os.cpu_count()} load average="
           f"{' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     run("image", image_task)
-    run("speech", speech_task)
+    speech_flatbuffers, speech_x_test = run("speech", speech_task)
+    print(f"\n## speech latency (median ms, ratio to float32), load average="
+          f"{' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    latency_grid(speech_flatbuffers, speech_x_test[0], repeats=3 * settings.sizes().timing_repeats)
     print(f"load average at the end={' '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
 

@@ -290,7 +290,10 @@ def test_variant_input_types(flatbuffers):
     dtypes = {name: opt.TFLiteModel(flatbuffer).input_dtype
               for name, flatbuffer in flatbuffers.items()}
     assert dtypes == {"float32": np.float32, "dynamic_range": np.float32,
-                      "float16": np.float32, "int8": np.int8}
+                      "float16": np.float32, "int8": np.int8, "int8_per_tensor": np.int8}
+    output_dtypes = {name: opt.TFLiteModel(flatbuffer).output["dtype"]
+                     for name, flatbuffer in flatbuffers.items()}
+    assert output_dtypes["int8"] == output_dtypes["int8_per_tensor"] == np.int8
 
 
 def test_variant_sizes_order(flatbuffers):
@@ -316,6 +319,45 @@ def test_int8_float_input_is_quantized(baseline, flatbuffers, digits):
     # Casting without the scale and zero point (the trap) breaks the model.
     wrong = np.argmax(int8_model.predict(x_test, quantize=False), axis=-1)
     assert np.mean(wrong == y_test) < keras_accuracy - 0.3
+
+
+def _scales_per_tensor(flatbuffer):
+    """Return the number of quantization scales of every constant int8 tensor."""
+    interpreter = tf.lite.Interpreter(model_content=flatbuffer)
+    counts = []
+    for detail in interpreter.get_tensor_details():
+        if detail["dtype"] != np.int8:
+            continue
+        try:
+            interpreter.get_tensor(detail["index"])
+        except ValueError:  # an activation, not a weight
+            continue
+        counts.append(detail["quantization_parameters"]["scales"].size)
+    return counts
+
+
+def test_per_tensor_one_scale_per_weight(flatbuffers):
+    assert max(_scales_per_tensor(flatbuffers["int8"])) == 32  # Dense(32): one per channel
+    assert set(_scales_per_tensor(flatbuffers["int8_per_tensor"])) == {1}
+
+
+def test_per_tensor_smaller_than_per_channel(flatbuffers):
+    per_channel = opt.constant_bytes(flatbuffers["int8"])
+    per_tensor = opt.constant_bytes(flatbuffers["int8_per_tensor"])
+    assert per_tensor["weights"] == per_channel["weights"]
+    # 16 + 32 + 10 output channels, each weight and bias with 12 bytes per channel.
+    assert per_channel["quantization_parameters"] >= 2 * 12 * (16 + 32 + 10)
+    assert per_tensor["quantization_parameters"] < per_channel["quantization_parameters"] / 10
+    assert len(flatbuffers["int8_per_tensor"]) < len(flatbuffers["int8"]) - 1_000
+
+
+def test_per_tensor_accuracy_near_keras(baseline, flatbuffers, digits):
+    """One scale per tensor costs at most 2 pp on these 397 test digits (8 digits)."""
+    _, _, x_test, y_test = digits
+    keras_accuracy = opt.accuracy(baseline, x_test, y_test)
+    per_tensor = opt.accuracy(opt.TFLiteModel(flatbuffers["int8_per_tensor"]), x_test, y_test)
+    assert keras_accuracy > 0.9
+    assert per_tensor >= keras_accuracy - 0.02
 
 
 def test_quantize_input_uses_scale_and_zero_point(flatbuffers):
@@ -354,6 +396,23 @@ def test_latency_fields(flatbuffers, digits):
     assert latency.repeats == 7
     assert latency.num_threads == 2
     assert 0 < latency.median_ms <= latency.p90_ms
+
+
+def test_builtin_kernels_same_predictions(flatbuffers, digits):
+    x_test = digits[2][:20]
+    delegated = opt.TFLiteModel(flatbuffers["int8_per_tensor"])
+    builtin = opt.TFLiteModel(flatbuffers["int8_per_tensor"],
+                              op_resolver="BUILTIN_WITHOUT_DEFAULT_DELEGATES")
+    assert builtin.op_resolver == "BUILTIN_WITHOUT_DEFAULT_DELEGATES"
+    np.testing.assert_array_equal(np.argmax(builtin.predict(x_test), axis=1),
+                                  np.argmax(delegated.predict(x_test), axis=1))
+
+
+def test_unknown_op_resolver(flatbuffers):
+    with pytest.raises(ValueError, match=r"Unknown op_resolver 'XNN'\. Valid values are: "
+                                         r"AUTO, BUILTIN, BUILTIN_REF, "
+                                         r"BUILTIN_WITHOUT_DEFAULT_DELEGATES\."):
+        opt.TFLiteModel(flatbuffers["int8"], op_resolver="XNN")
 
 
 def test_gzip_size_of_zeros():
@@ -457,8 +516,8 @@ def test_run_suite_subset(baseline, digits):
     x_train, y_train, _, _ = digits
     config = opt.SuiteConfig(prune_epochs=1, representative_examples=20)
     result = opt.run_suite(baseline, x_train[:256], y_train[:256], config,
-                           variants=("prune80_int8", "float32"))
-    assert list(result.flatbuffers) == ["float32", "prune80_int8"]
+                           variants=("prune80_int8_per_tensor", "prune80_int8", "float32"))
+    assert list(result.flatbuffers) == ["float32", "prune80_int8", "prune80_int8_per_tensor"]
     assert list(result.keras_models) == ["float32"]
     assert set(result.seconds) == {"float32", "prune80_float32"}
     int8_model = opt.TFLiteModel(result.flatbuffers["prune80_int8"])
@@ -466,6 +525,8 @@ def test_run_suite_subset(baseline, digits):
     # Post-training int8 keeps the pruned zeros, so the file compresses far better.
     assert opt.gzip_size(result.flatbuffers["prune80_int8"]) < \
         0.5 * opt.gzip_size(opt.convert(baseline, "int8", x_train[:20]))
+    assert opt.gzip_size(result.flatbuffers["prune80_int8_per_tensor"]) < \
+        opt.gzip_size(result.flatbuffers["prune80_int8"])
 
 
 def test_run_suite_unknown_variant(baseline, digits):

@@ -20,15 +20,24 @@ class TFLiteModel:
     Args:
         model: flatbuffer bytes or a path to a ``.tflite`` file.
         num_threads: interpreter threads (latency depends on it).
+        op_resolver: a ``tf.lite.experimental.OpResolverType`` name. ``"AUTO"``
+            runs supported ops through the XNNPACK delegate;
+            ``"BUILTIN_WITHOUT_DEFAULT_DELEGATES"`` uses TFLite's own kernels.
     """
 
-    def __init__(self, model, num_threads=1):
+    def __init__(self, model, num_threads=1, op_resolver="AUTO"):
         if isinstance(model, (str, Path)):
             model = Path(model).read_bytes()
+        resolvers = tf.lite.experimental.OpResolverType
+        if op_resolver not in resolvers.__members__:
+            raise ValueError(f"Unknown op_resolver {op_resolver!r}. Valid values are: "
+                             f"{', '.join(resolvers.__members__)}.")
         self.flatbuffer = bytes(model)
         self.num_threads = num_threads
-        self.interpreter = tf.lite.Interpreter(model_content=self.flatbuffer,
-                                               num_threads=num_threads)
+        self.op_resolver = op_resolver
+        self.interpreter = tf.lite.Interpreter(
+            model_content=self.flatbuffer, num_threads=num_threads,
+            experimental_op_resolver_type=resolvers[op_resolver])
         self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]

@@ -170,7 +170,7 @@ def wrap_for_pruning(model, target_sparsity, plan, two_four=False):
 
 def prune_model(model, x_train, y_train, target_sparsity=0.5, *, epochs=2, batch_size=32,
                 learning_rate=1e-3, two_four=False, log_dir=None, validation_data=None,
-                plan=None, tolerance=0.02):
+                plan=None, ramp_fraction=0.7, tolerance=0.02):
     """Prune a copy of ``model`` to ``target_sparsity`` while fine-tuning it.
 
     Args:
@@ -179,7 +179,10 @@ def prune_model(model, x_train, y_train, target_sparsity=0.5, *, epochs=2, batch
         target_sparsity: fraction of each kernel set to zero (ignored with two_four).
         log_dir: if given, ``PruningSummaries`` writes the sparsity and the
             threshold of every layer there for TensorBoard at each step.
-        plan: a PruningPlan in training steps (default: ``plan_pruning``).
+        plan: a PruningPlan in training steps (default: ``plan_pruning`` with
+            ``ramp_fraction``).
+        ramp_fraction: share of the training steps over which sparsity rises;
+            the rest fine-tunes at the target sparsity.
         tolerance: largest accepted shortfall of the reached overall sparsity.
 
     Returns:
@@ -188,7 +191,7 @@ def prune_model(model, x_train, y_train, target_sparsity=0.5, *, epochs=2, batch
     Raises:
         PruningNotAppliedError: the reached sparsity is below the target.
     """
-    plan = plan or plan_pruning(len(x_train), batch_size, epochs)
+    plan = plan or plan_pruning(len(x_train), batch_size, epochs, ramp_fraction)
     wrapped = wrap_for_pruning(model, target_sparsity, plan, two_four)
     callbacks = [tfmot.sparsity.keras.UpdatePruningStep()]
     if log_dir is not None:

@@ -1,4 +1,4 @@
-"""TFLite conversion through a SavedModel, in four variants.
+"""TFLite conversion through a SavedModel, in five variants.
 
 Variants:
     ``float32``: no quantization, the reference.
@@ -6,7 +6,17 @@ Variants:
     ``float16``: float16 weights, computed in float32 on a CPU.
     ``int8``: full integer: int8 weights and activations, int8 input and output.
         It needs a representative dataset (about 100 training examples) to
-        calibrate the activation ranges.
+        calibrate the activation ranges. Weights get one scale per output
+        channel (per-channel, or per-axis, quantization).
+    ``int8_per_tensor``: the same, but each weight tensor shares one scale and
+        zero point (converter option ``_experimental_disable_per_channel``).
+        Per-channel quantization stores a float32 scale and an int64 zero point
+        for every output channel of every weight and bias tensor: 12 bytes per
+        channel, which on a small model with few weights per channel is a large
+        part of the file. One scale per tensor saves those bytes but fits the
+        int8 grid to the widest channel, so channels with small weights keep
+        fewer distinct levels. The option is experimental (underscore prefix)
+        and may change between TensorFlow releases.
 
 Conversion goes through a SavedModel on disk, which works for plain, stripped
 and QAT models alike.
@@ -24,7 +34,10 @@ from course_utils.optimization._common import require_tf_keras
 
 logger = logging.getLogger(__name__)
 
-VARIANTS = ("float32", "dynamic_range", "float16", "int8")
+VARIANTS = ("float32", "dynamic_range", "float16", "int8", "int8_per_tensor")
+
+# Variants with int8 activations, which need representative data to calibrate.
+FULL_INTEGER_VARIANTS = ("int8", "int8_per_tensor")
 
 
 class RepresentativeDataError(ValueError):
@@ -78,7 +91,7 @@ def _configure(converter, variant, representative_data, input_shape):
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if variant == "float16":
         converter.target_spec.supported_types = [tf.float16]
-    elif variant == "int8":
+    elif variant in FULL_INTEGER_VARIANTS:
         x = check_representative_data(representative_data, input_shape)
 
         def representative_dataset():
@@ -89,6 +102,7 @@ def _configure(converter, variant, representative_data, input_shape):
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
+        converter._experimental_disable_per_channel = variant == "int8_per_tensor"
 
 
 def convert(model, variant="float32", representative_data=None, saved_model_dir=None):
@@ -97,7 +111,8 @@ def convert(model, variant="float32", representative_data=None, saved_model_dir=
     Args:
         model: tf_keras model (plain, stripped or QAT).
         variant: one of ``VARIANTS``.
-        representative_data: float32 array (n, *input_shape); required for int8.
+        representative_data: float32 array (n, *input_shape); required for
+            ``int8`` and ``int8_per_tensor``.
         saved_model_dir: where to keep the SavedModel; a temporary folder if None.
 
     Returns:
@@ -107,7 +122,7 @@ def convert(model, variant="float32", representative_data=None, saved_model_dir=
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant {variant!r}. Valid values are: {', '.join(VARIANTS)}.")
     input_shape = tuple(model.input_shape[1:])
-    if variant == "int8":  # fail before the slow export
+    if variant in FULL_INTEGER_VARIANTS:  # fail before the slow export
         check_representative_data(representative_data, input_shape)
     with tempfile.TemporaryDirectory(prefix="savedmodel-") as scratch:
         path = save_saved_model(model, saved_model_dir or Path(scratch) / "model")
