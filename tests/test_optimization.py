@@ -25,13 +25,15 @@ def digits():
     return x[:1400], y[:1400], x[1400:], y[1400:]
 
 
+# Layers are named explicitly because the tests look weights up by name, and
+# Keras's automatic names ("dense_6") depend on the models other tests built first.
 def build_digits_cnn():
     return keras.Sequential([
         keras.layers.Input((8, 8, 1)),
-        keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dense(10),
+        keras.layers.Conv2D(16, 3, activation="relu", name="conv2d"),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(32, activation="relu", name="dense"),
+        keras.layers.Dense(10, name="dense_1"),
     ], name="digits_cnn")
 
 
@@ -48,17 +50,18 @@ def baseline(digits):
 
 def build_ds_cnn(input_shape=(40, 61, 1), num_classes=4):
     inputs = keras.Input(input_shape)
-    x = keras.layers.Conv2D(8, 5, strides=2, padding="same", use_bias=False)(inputs)
-    x = keras.layers.BatchNormalization()(x)
-    x = keras.layers.ReLU()(x)
-    x = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False)(x)
-    x = keras.layers.BatchNormalization()(x)
-    x = keras.layers.ReLU()(x)
-    x = keras.layers.Conv2D(8, 1, use_bias=False)(x)
-    x = keras.layers.BatchNormalization()(x)
-    x = keras.layers.ReLU()(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
+    x = keras.layers.Conv2D(8, 5, strides=2, padding="same", use_bias=False, name="conv2d")(inputs)
+    x = keras.layers.BatchNormalization(name="batch_normalization")(x)
+    x = keras.layers.ReLU(name="re_lu")(x)
+    x = keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False,
+                                     name="depthwise_conv2d")(x)
+    x = keras.layers.BatchNormalization(name="batch_normalization_1")(x)
+    x = keras.layers.ReLU(name="re_lu_1")(x)
+    x = keras.layers.Conv2D(8, 1, use_bias=False, name="conv2d_1")(x)
+    x = keras.layers.BatchNormalization(name="batch_normalization_2")(x)
+    x = keras.layers.ReLU(name="re_lu_2")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="global_average_pooling2d")(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="dense")(x)
     return keras.Model(inputs, outputs, name="ds_cnn")
 
 
