@@ -18,8 +18,10 @@ Conventions used throughout:
 """
 
 import dataclasses
+import errno
 import logging
 import os
+import stat
 import struct
 import warnings
 from pathlib import Path
@@ -58,6 +60,10 @@ class SkippedFileWarning(UserWarning):
     """Warned once for each file that a folder load skips, with the file and the reason."""
 
 
+class EmptyClassWarning(UserWarning):
+    """Warned once for each class folder that contains no files."""
+
+
 def _normalize_size(size):
     if size is None:
         return None
@@ -82,12 +88,43 @@ def _background_values(background, mode):
     return np.array([red, green, blue], dtype=np.float32)
 
 
+def link_problem(path, error):
+    """Describe why ``path.stat()`` failed with ``error`` if ``path`` is an unusable symbolic link.
+
+    Returns:
+        A noun phrase ("broken symbolic link: ...", "symbolic link loop: ...")
+        without a final period, or None when ``path`` is no such link.
+    """
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop: following it never reaches a file"
+    if isinstance(error, FileNotFoundError) and path.is_symlink():
+        return f"broken symbolic link: its target {os.readlink(path)} does not exist"
+    return None
+
+
+def _stat(path):
+    """Return ``path.stat()``, raising ImageLoadError for broken or looping symbolic links."""
+    try:
+        return path.stat()
+    except OSError as error:
+        problem = link_problem(path, error)
+        if problem is not None:
+            raise ImageLoadError(path, problem) from None
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ImageLoadError(path, f"file cannot be read ({error.strerror})") from error
+
+
 def _decode(path):
     """Open ``path``, pick its first frame, decode the pixels and apply EXIF orientation."""
     path = Path(path)
     if path.name.lower() in SYSTEM_FILE_NAMES:
         raise ImageLoadError(path, "operating-system metadata file, not an image")
-    if path.stat().st_size == 0:
+    status = _stat(path)
+    if stat.S_ISDIR(status.st_mode):
+        raise ImageLoadError(path, "it is a directory, not an image file. Use "
+                                   "load_image_folder() to load a folder of images.")
+    if status.st_size == 0:
         raise ImageLoadError(path, "empty file (0 bytes)")
 
     try:
@@ -226,8 +263,8 @@ def load_image(path, size=None, mode="RGB", *, pad_to_square=False,
         np.ndarray float32 of shape ``(height, width, channels)``.
 
     Raises:
-        ImageLoadError: the file is empty, not an image, corrupt, truncated or
-            over Pillow's decompression-bomb limit.
+        ImageLoadError: the file is empty, a directory, a broken symbolic link,
+            not an image, corrupt, truncated or over Pillow's decompression-bomb limit.
         FileNotFoundError: ``path`` does not exist.
     """
     _check_mode(mode)
@@ -271,16 +308,23 @@ class ImageFolderData:
         return text
 
 
-def _class_folders(root):
-    """Return the sorted class subfolders of ``root``, warning about hidden ones and stray files."""
+def _class_folders(root, skipped):
+    """Return the sorted class subfolders of ``root``.
+
+    Hidden folders and entries that are not folders are warned about and
+    appended to ``skipped`` as ``(path, reason)``.
+    """
     folders = []
     for entry in sorted(root.iterdir(), key=lambda item: item.name):
         if entry.is_dir() and entry.name.startswith("."):
-            _warn_skipped(entry, "hidden folder, not a class")
+            reason = "hidden folder, not a class"
         elif entry.is_dir():
             folders.append(entry)
+            continue
         else:
-            _warn_skipped(entry, "file outside a class subfolder")
+            reason = "file outside a class subfolder"
+        skipped.append((entry, reason))
+        _warn_skipped(entry, reason)
     if not folders:
         raise ValueError(
             f"No class subfolders found in {root}. Put each class's images in its own "
@@ -289,8 +333,16 @@ def _class_folders(root):
 
 
 def _class_files(folder):
-    """Return every regular file under ``folder`` (recursively), sorted by relative path."""
-    files = [path for path in folder.rglob("*") if path.is_file()]
+    """Return every file under ``folder`` (recursively), sorted by relative path.
+
+    Broken symbolic links are included so that the load skips them with a
+    warning. A class folder without files is warned about.
+    """
+    files = [path for path in folder.rglob("*")
+             if path.is_file() or (path.is_symlink() and not path.is_dir())]
+    if not files:
+        warnings.warn(f"Class folder {folder} contains no files; class {folder.name!r} stays "
+                      "in class_names with no images.", EmptyClassWarning, stacklevel=3)
     return sorted(files, key=lambda path: path.relative_to(folder).as_posix())
 
 
@@ -320,8 +372,12 @@ def load_image_folder(root, size=None, mode="RGB", *, pad_to_square=False,
     sorted order of their path relative to the class folder, so two runs on the
     same folder give identical arrays. Hidden folders and files outside a class
     folder are skipped. Every file that cannot be loaded (empty, not an image,
-    corrupt, truncated, too large) is skipped with one ``SkippedFileWarning``
-    naming the file and the reason. A tqdm progress bar appears for more than
+    corrupt, truncated, too large, a broken symbolic link) is skipped with one
+    ``SkippedFileWarning`` naming the file and the reason, and is counted in
+    ``skipped``, as are the hidden folders and stray files. A class folder
+    without files stays in ``class_names``, as in Keras's
+    ``image_dataset_from_directory``, so that labels follow the folder layout;
+    it gets one ``EmptyClassWarning``. A tqdm progress bar appears for more than
     ``PROGRESS_BAR_MIN_FILES`` files unless the ``CI`` variable is set.
 
     Args:
@@ -344,11 +400,12 @@ def load_image_folder(root, size=None, mode="RGB", *, pad_to_square=False,
     if not root.is_dir():
         raise FileNotFoundError(f"Image folder not found: {root}. Check the path.")
 
-    folders = _class_folders(root)
+    skipped = []
+    folders = _class_folders(root, skipped)
     class_names = [folder.name for folder in folders]
     jobs = [(label, path) for label, folder in enumerate(folders) for path in _class_files(folder)]
 
-    arrays, labels, paths, skipped = [], [], [], []
+    arrays, labels, paths = [], [], []
     for label, path in _progress(jobs, len(jobs), root):
         try:
             values = load_image(path, size, mode, pad_to_square=pad_to_square,
