@@ -9,8 +9,8 @@ staging folder first and moved into place only when all of them succeeded.
 An archive with more than ``MAX_ENTRIES`` entries, or whose entries add up to
 more than ``MAX_EXTRACTED_BYTES`` (sizes as the archive's headers state them),
 is rejected before anything is written. The largest registered archive,
-mini_speech_commands, holds about 8,000 files and 0.3 GB uncompressed, well
-inside both limits.
+mini_speech_commands, contains about 8,000 one-second 16 kHz clips (an
+estimated 0.3 GB uncompressed), well inside both limits.
 """
 
 import contextlib

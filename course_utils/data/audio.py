@@ -154,7 +154,7 @@ def _read(path, file_size):
 
     Complete 16-bit PCM WAV files are decoded with NumPy (see ``wav``) and
     everything else with soundfile. Truncated WAV files, and files whose
-    header holds an impossible sample rate or channel count, raise AudioLoadError.
+    header contains an impossible sample rate or channel count, raise AudioLoadError.
     """
     is_wav = path.suffix.lower() == ".wav"
     try:
@@ -203,9 +203,9 @@ def load_audio(path, sample_rate=8000, mono=True):
     Raises:
         FileNotFoundError: the path does not exist.
         AudioLoadError: the file is empty, has no frames, is corrupt, is a
-            broken symbolic link, its header declares a sample rate outside
-            1 Hz to 768 kHz or more than 1024 channels, or its format (for
-            example MP3 without a decoder) cannot be decoded.
+            broken symbolic link, or its format (for example MP3 without a
+            decoder) cannot be decoded. Also raised when the header declares a
+            sample rate outside 1 Hz to 768 kHz or more than 1024 channels.
         ValueError: ``sample_rate`` is not a positive integer or None.
 
     Float files may hold NaN or infinite samples, which are replaced with 0,

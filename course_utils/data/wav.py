@@ -28,7 +28,7 @@ MAX_CHANNELS = 1024
 
 
 class WavHeaderError(ValueError):
-    """Raised when a RIFF/WAVE header is cut short or holds impossible values."""
+    """Raised when a RIFF/WAVE header is cut short or contains impossible values."""
 
 
 def check_sample_rate(sample_rate):
