@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils.data import images
-from course_utils.data.images import ImageLoadError, SkippedFileWarning, load_image, load_image_folder
+from course_utils.data import image_folders, images
+from course_utils.data.image_folders import load_image_folder
+from course_utils.data.images import ImageLoadError, SkippedFileWarning, load_image
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -410,10 +411,10 @@ def test_folder_without_classes_raises(tmp_path):
 
 def test_folder_progress_bar_only_for_large_loads(tmp_path, monkeypatch):
     monkeypatch.delenv("CI", raising=False)
-    assert images._progress([], 10, tmp_path).disable is True
-    assert images._progress([], images.PROGRESS_BAR_MIN_FILES + 1, tmp_path).disable is False
+    assert image_folders._progress([], 10, tmp_path).disable is True
+    assert image_folders._progress([], image_folders.PROGRESS_BAR_MIN_FILES + 1, tmp_path).disable is False
     monkeypatch.setenv("CI", "1")
-    assert images._progress([], images.PROGRESS_BAR_MIN_FILES + 1, tmp_path).disable is True
+    assert image_folders._progress([], image_folders.PROGRESS_BAR_MIN_FILES + 1, tmp_path).disable is True
 
 
 def test_folder_load_is_deterministic(tmp_path):
@@ -489,7 +490,7 @@ def test_folder_empty_class_warns(tmp_path):
     (tmp_path / "b").mkdir()
     Image.new("RGB", (4, 4), RED).save(tmp_path / "b" / "1.png")
 
-    with pytest.warns(images.EmptyClassWarning) as caught:
+    with pytest.warns(image_folders.EmptyClassWarning) as caught:
         folder = load_image_folder(tmp_path)
 
     assert [str(warning.message) for warning in caught] == [
