@@ -167,7 +167,7 @@ def test_corrupt_file_error(tmp_path):
     with pytest.raises(AudioLoadError) as raised:
         load_audio(path)
     assert str(raised.value) == (
-        f"Cannot decode {path}: Format not recognised. "
+        f"{path} cannot be decoded: Format not recognised. "
         "The file is corrupt or not an audio format that soundfile reads.")
 
 
@@ -181,7 +181,7 @@ def test_truncated_compressed_error(tmp_path, file_format, subtype, reason):
     path = tmp_path / f"cut.{file_format.lower()}"
     path.write_bytes(whole.read_bytes()[:whole.stat().st_size // 3])
 
-    with pytest.raises(AudioLoadError, match=f"Cannot decode .*cut.*{reason}. The file is corrupt"):
+    with pytest.raises(AudioLoadError, match=f"cut.* cannot be decoded: .*{reason}. The file is corrupt"):
         load_audio(path)
 
 
@@ -232,7 +232,7 @@ def test_mp3_without_decoder_message(tmp_path, monkeypatch):
     with pytest.raises(AudioLoadError) as raised:
         load_audio(path)
     message = str(raised.value)
-    assert message.startswith(f"Cannot decode {path}: this libsndfile ")
+    assert message.startswith(f"{path} cannot be decoded: this libsndfile ")
     assert "has no MP3 decoder" in message
     assert 'pip install --upgrade "soundfile>=0.12"' in message
     assert "ffmpeg -i input.mp3 output.wav" in message
@@ -266,11 +266,16 @@ def test_folder_skips_bad_files(tmp_path):
     messages = [str(item.message) for item in caught]
     assert len(messages) == 4
     assert {item.category for item in caught} == {SkippedFileWarning}
-    assert messages[0] == f"Skipped {tmp_path / 'e_empty.wav'}: {tmp_path / 'e_empty.wav'} is " \
-                          "empty (0 bytes). Re-copy or re-record the file."
-    assert "f_junk.wav: Format not recognised" in messages[1]
-    assert "g_frameless.wav contains no audio samples" in messages[2]
-    assert "h_cut.wav is truncated" in messages[3]
+    # Each warning names the file once.
+    assert messages[0] == f"Skipped {tmp_path / 'e_empty.wav'}, which is empty (0 bytes). " \
+                          "Re-copy or re-record the file."
+    assert messages[1].startswith(f"Skipped {tmp_path / 'f_junk.wav'}, which cannot be decoded: "
+                                  "Format not recognised.")
+    assert messages[2].startswith(f"Skipped {tmp_path / 'g_frameless.wav'}, which contains no "
+                                  "audio samples")
+    assert messages[3].startswith(f"Skipped {tmp_path / 'h_cut.wav'}, which is truncated")
+    for name, message in zip(["e_empty", "f_junk", "g_frameless", "h_cut"], messages):
+        assert message.count(name) == 1
     assert folder.summary() == ("loaded 4 files at 8000 Hz, skipped 4 (e_empty.wav, "
                                 "f_junk.wav, g_frameless.wav, h_cut.wav)")
 
@@ -294,7 +299,11 @@ def test_folder_recursive_pattern(tmp_path):
     write(tmp_path / "yes" / "1.wav", tone(0.2, 16000), 16000)
     write(tmp_path / "no" / "2.flac", tone(0.2, 16000), 16000, file_format="FLAC")
 
-    assert len(load_audio_folder(tmp_path, "*.wav")) == 0
+    with pytest.raises(ValueError) as raised:
+        load_audio_folder(tmp_path, "*.wav")
+    assert str(raised.value) == (
+        f"No file in {tmp_path} matches the pattern '*.wav' (letters match either case). "
+        "Check the folder and the pattern; use '**/*.wav' to search subfolders.")
     assert [p.name for p in load_audio_folder(tmp_path, "**/*.wav").paths] == ["1.wav"]
     assert len(load_audio_folder(tmp_path, "**/*.*")) == 2
 
@@ -385,3 +394,176 @@ def test_non_pcm16_wav_uses_soundfile(tmp_path):
     layout = audio.wav.read_layout(path, path.stat().st_size)
     assert layout.format_tag == 3
     assert not audio.wav.is_plain_pcm16(layout)
+
+
+def header_edited(tmp_path, name, offset, value):
+    """Write a 1 s 440 Hz 16-bit clip and overwrite header bytes ``offset..`` with ``value``."""
+    data = bytearray(write(tmp_path / "x.tmp", tone(1.0, 8000), 8000, file_format="WAV").read_bytes())
+    data[offset:offset + len(value)] = value
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_cut_fmt_chunk_error(tmp_path):
+    whole = write(tmp_path / "x.wav", tone(1.0, 8000), 8000)
+    path = tmp_path / "cut_fmt.wav"
+    path.write_bytes(whole.read_bytes()[:30])
+
+    with pytest.raises(AudioLoadError) as raised:
+        load_audio(path)
+    assert str(raised.value) == (
+        f"{path} is not a valid WAV file: truncated header: the fmt chunk declares 16 bytes "
+        "but the file ends after 10 of them. Re-export or download it again.")
+
+
+def test_folder_skips_cut_fmt_chunk(tmp_path):
+    whole = write(tmp_path / "a.wav", tone(1.0, 8000), 8000)
+    (tmp_path / "b_cut.wav").write_bytes(whole.read_bytes()[:30])
+
+    with pytest.warns(SkippedFileWarning) as caught:
+        folder = load_audio_folder(tmp_path)
+    assert [path.name for path in folder.paths] == ["a.wav"]
+    assert [path.name for path, _ in folder.skipped] == ["b_cut.wav"]
+    assert len(caught) == 1
+    assert str(caught[0].message).startswith(
+        f"Skipped {tmp_path / 'b_cut.wav'}, which is not a valid WAV file: truncated header")
+
+
+@pytest.mark.parametrize("offset, value, reason", [
+    (24, (0).to_bytes(4, "little"), "invalid sample rate 0 in the header (accepted: 1 to "
+                                     "768000 Hz)"),
+    (24, (0xFFFFFFFF).to_bytes(4, "little"), "invalid sample rate 4294967295 in the header "
+                                              "(accepted: 1 to 768000 Hz)"),
+    (22, (0).to_bytes(2, "little"), "invalid channel count 0 in the header (accepted: 1 to 1024)"),
+    (22, (65535).to_bytes(2, "little"), "invalid channel count 65535 in the header (accepted: "
+                                        "1 to 1024)"),
+])
+def test_impossible_header_value_error(tmp_path, offset, value, reason):
+    path = header_edited(tmp_path, "edited.wav", offset, value)
+    with pytest.raises(AudioLoadError) as raised:
+        load_audio(path)
+    assert str(raised.value) == (f"{path} is not a valid WAV file: {reason}. "
+                                 "Re-export or download it again.")
+
+
+def test_folder_skips_zero_sample_rate(tmp_path):
+    write(tmp_path / "a.wav", tone(1.0, 8000), 8000)
+    header_edited(tmp_path, "b_rate0.wav", 24, bytes(4))
+
+    with pytest.warns(SkippedFileWarning, match="b_rate0.wav, which is not a valid WAV file: "
+                                                "invalid sample rate 0 in the header"):
+        folder = load_audio_folder(tmp_path)
+    assert [path.name for path in folder.paths] == ["a.wav"]
+    assert folder.summary() == "loaded 1 files at 8000 Hz, skipped 1 (b_rate0.wav)"
+
+
+def test_folder_matches_any_case(tmp_path):
+    write(tmp_path / "A.WAV", tone(0.5, 8000), 8000)
+    write(tmp_path / "b.Wav", tone(0.5, 8000), 8000)
+    write(tmp_path / "c.wav", tone(0.5, 8000), 8000)
+    (tmp_path / "d.txt").write_text("not audio")
+
+    folder = load_audio_folder(tmp_path)
+    assert [path.name for path in folder.paths] == ["A.WAV", "b.Wav", "c.wav"]
+
+
+def test_folder_no_match_error(tmp_path):
+    write(tmp_path / "a.flac", tone(0.5, 8000), 8000, file_format="FLAC")
+    with pytest.raises(ValueError) as raised:
+        load_audio_folder(tmp_path, pattern="*.mp3")
+    assert str(raised.value) == (
+        f"No file in {tmp_path} matches the pattern '*.mp3' (letters match either case). "
+        "Check the folder and the pattern; use '**/*.wav' to search subfolders.")
+
+
+def make_broken_links(root):
+    os.symlink("self.wav", root / "self.wav")
+    os.symlink("pair_b.wav", root / "pair_a.wav")
+    os.symlink("pair_a.wav", root / "pair_b.wav")
+    os.symlink(root / "absent.wav", root / "dangling.wav")
+
+
+def test_folder_warns_broken_links(tmp_path):
+    write(tmp_path / "good.wav", tone(0.5, 8000), 8000)
+    make_broken_links(tmp_path)
+
+    with pytest.warns(SkippedFileWarning) as caught:
+        folder = load_audio_folder(tmp_path)
+    assert [path.name for path in folder.paths] == ["good.wav"]
+    assert [path.name for path, _ in folder.skipped] == ["dangling.wav", "pair_a.wav",
+                                                         "pair_b.wav", "self.wav"]
+    messages = [str(item.message) for item in caught]
+    loop = ", which is a symbolic link loop: following it never reaches a file. Replace it " \
+           "with the file."
+    assert messages == [
+        f"Skipped {tmp_path / 'dangling.wav'}, which is a broken symbolic link: its target "
+        f"{tmp_path / 'absent.wav'} does not exist. Replace it with the file.",
+        f"Skipped {tmp_path / 'pair_a.wav'}{loop}",
+        f"Skipped {tmp_path / 'pair_b.wav'}{loop}",
+        f"Skipped {tmp_path / 'self.wav'}{loop}",
+    ]
+
+
+def test_broken_link_errors(tmp_path):
+    make_broken_links(tmp_path)
+    with pytest.raises(AudioLoadError) as raised:
+        load_audio(tmp_path / "self.wav")
+    assert str(raised.value) == (f"{tmp_path / 'self.wav'} is a symbolic link loop: following "
+                                 "it never reaches a file. Replace it with the file.")
+    with pytest.raises(AudioLoadError) as raised:
+        load_audio(tmp_path / "dangling.wav")
+    assert str(raised.value) == (f"{tmp_path / 'dangling.wav'} is a broken symbolic link: its "
+                                 f"target {tmp_path / 'absent.wav'} does not exist. Replace it with "
+                                 "the file.")
+
+
+@pytest.mark.parametrize("subtype", ["FLOAT", "DOUBLE"])
+def test_huge_float_samples_rescaled(tmp_path, subtype):
+    samples = tone(1.0, 8000) * 1e30
+    samples[5] = 3e38
+    path = write(tmp_path / "huge.wav", samples, 8000, subtype)
+
+    with pytest.warns(UserWarning) as caught:
+        waveform = load_audio(path)
+    assert [str(item.message) for item in caught] == [
+        f"{path}: peak sample magnitude 3e+38 exceeds 1000 (full scale is 1.0); divided every "
+        "sample by the peak."]
+    assert np.all(np.isfinite(waveform))
+    assert waveform[5] == pytest.approx(1.0)
+    assert np.max(np.abs(waveform)) == pytest.approx(1.0)
+    # Squaring, as spectrogram features do, stays finite.
+    assert np.all(np.isfinite(np.square(waveform)))
+
+
+def test_float_peak_at_limit_kept(tmp_path):
+    samples = tone(0.1, 8000) * 2000.0  # peak 1000, the largest kept as stored
+    path = write(tmp_path / "loud.wav", samples, 8000, "FLOAT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        waveform = load_audio(path)
+    assert np.max(np.abs(waveform)) == pytest.approx(np.max(np.abs(samples)), rel=1e-6)
+
+
+@pytest.mark.parametrize("value", ["8000", True, float("nan"), float("inf"), 8000.5])
+def test_sample_rate_type_error(tmp_path, value):
+    path = write(tmp_path / "clip.wav", tone(0.1, 8000), 8000)
+    with pytest.raises(ValueError) as raised:
+        load_audio(path, sample_rate=value)
+    assert str(raised.value) == (f"sample_rate must be a positive number of Hz or None, "
+                                 f"got {value!r}.")
+
+
+@pytest.mark.parametrize("value", ["100", 100.0, 0, True])
+def test_folder_length_type_error(tmp_path, value):
+    write(tmp_path / "clip.wav", tone(0.1, 8000), 8000)
+    with pytest.raises(ValueError) as raised:
+        load_audio_folder(tmp_path, length=value)
+    assert str(raised.value) == f"length must be a positive number of samples or None, got {value!r}."
+
+
+def test_folder_sample_rate_type_error(tmp_path):
+    write(tmp_path / "clip.wav", tone(0.1, 8000), 8000)
+    with pytest.raises(ValueError, match="sample_rate must be a positive number of Hz or None, "
+                                         "got '8000'"):
+        load_audio_folder(tmp_path, sample_rate="8000")

@@ -20,6 +20,8 @@ from course_utils.data.registry import DatasetInfo, RemoteFile
 
 ARCHIVE_NAME = "toy.tar.gz"
 SLOW_SECONDS = 1.5
+# A declared length that makes the test server send no Content-Length header.
+NO_LENGTH = -1
 
 
 def _tar_gz(entries):
@@ -52,7 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body, declared_length = self.server.routes[self.path]
         self.send_response(200)
-        self.send_header("Content-Length", str(declared_length))
+        if declared_length != NO_LENGTH:
+            self.send_header("Content-Length", str(declared_length))
         self.end_headers()
         try:
             self.wfile.write(body)
@@ -93,8 +96,8 @@ def _dead_url():
     return f"http://127.0.0.1:{port}/{ARCHIVE_NAME}"
 
 
-def _info(urls, sha256=GOOD_SHA256, archive="tar.gz", name="toy"):
-    remote = RemoteFile(ARCHIVE_NAME, tuple(urls), sha256, len(GOOD_ARCHIVE), archive=archive)
+def _info(urls, sha256=GOOD_SHA256, archive="tar.gz", name="toy", size_bytes=len(GOOD_ARCHIVE)):
+    remote = RemoteFile(ARCHIVE_NAME, tuple(urls), sha256, size_bytes, archive=archive)
     return DatasetInfo(name=name, title="Toy", files=(remote,), licence="CC0", citation="-",
                        contents="toy/recordings/*.wav", fallback="spoken_digits")
 
@@ -413,3 +416,121 @@ def test_cli_data_fetch_through_mirror(server, isolated_folders, monkeypatch, ca
 def test_cli_unknown_name(capsys):
     assert cli_main(["data", "fetch", "nope"]) == 1
     assert capsys.readouterr().err.startswith("error: Unknown data set 'nope'. Known data sets: ")
+
+
+INVALID_ADVICE = ("Delete the file and fetch again. If the new download fails the same way, "
+                  "the mirror serves a wrong file: check COURSE_DATA_MIRROR or the data set's URL.")
+
+
+@pytest.mark.parametrize("archive_format, detail", [
+    ("tar.gz", "not a tar file, plain or compressed with gzip, bzip2 or xz"),
+    ("zip", "File is not a zip file"),
+])
+def test_invalid_archive_error(server, tmp_path, archive_format, detail):
+    body = b"<html>log in to the network</html>"
+    url = _serve(server, "/" + ARCHIVE_NAME, body)
+    info = _info([url], sha256=hashlib.sha256(body).hexdigest(), archive=archive_format)
+
+    with pytest.raises(archives.ArchiveError) as caught:
+        _fetch(info, tmp_path)
+
+    path = tmp_path / "toy" / ARCHIVE_NAME
+    assert str(caught.value) == (f"{path} is not a valid {archive_format} archive ({detail}). "
+                                 f"{INVALID_ADVICE}")
+    assert not (tmp_path / "toy" / download.MARKER_NAME).exists()
+
+
+def test_cli_invalid_archive_one_line(server, isolated_folders, monkeypatch, capsys):
+    body = b"not a tar.gz"
+    _serve(server, f"/fsdd/{registry.DATASETS['fsdd'].files[0].filename}", body)
+    monkeypatch.setenv("COURSE_DATA_MIRROR", server.base_url)
+    monkeypatch.setenv("CI", "1")
+
+    status = cli_main(["data", "fetch", "fsdd", "--allow-network", "--sha256",
+                       hashlib.sha256(body).hexdigest()])
+
+    assert status == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert error.startswith("error: ")
+    assert "is not a valid tar.gz archive (not a tar file, plain or compressed with gzip, " \
+           "bzip2 or xz). Delete the file" in error
+
+
+@pytest.mark.parametrize("entry", [ARCHIVE_NAME, download.MARKER_NAME])
+def test_entry_cannot_replace_kept_file(server, tmp_path, entry):
+    content = _tar_gz({entry: b"replacement", "toy/README": b"toy set"})
+    url = _serve(server, "/" + ARCHIVE_NAME, content)
+    info = _info([url], sha256=hashlib.sha256(content).hexdigest())
+
+    with pytest.raises(archives.UnsafeArchiveError) as caught:
+        _fetch(info, tmp_path)
+
+    folder = tmp_path / "toy"
+    assert str(caught.value) == (
+        f"{folder / ARCHIVE_NAME}: entry {entry!r} would replace the file {entry!r} that the "
+        "download keeps next to the archive; it was not extracted.")
+    assert (folder / ARCHIVE_NAME).read_bytes() == content
+    assert _files_under(folder) == [ARCHIVE_NAME]
+
+
+def test_zip_file_and_folder_clash(tmp_path):
+    path = tmp_path / "clash.zip"
+    path.write_bytes(_zip([(zipfile.ZipInfo("a"), b"file"), (zipfile.ZipInfo("a/b"), b"nested")]))
+    target = tmp_path / "out"
+    target.mkdir()
+
+    with pytest.raises(archives.ArchiveError) as caught:
+        archives.extract(path, target, "zip")
+
+    assert str(caught.value) == (f"{path}: entry 'a/b' could not be extracted (Not a directory). "
+                                 f"{INVALID_ADVICE}")
+    assert list(target.iterdir()) == []
+
+
+@pytest.mark.parametrize("declared_length, verb", [
+    (None, "announces 3145728 bytes"),
+    # 64 KiB reads pass the limit of 100 + 1 MiB bytes at 17 * 65536 bytes.
+    (NO_LENGTH, "sent at least 1114112 bytes"),
+])
+def test_oversized_download_stopped(server, tmp_path, declared_length, verb):
+    url = _serve(server, "/" + ARCHIVE_NAME, bytes(3 << 20), declared_length)
+    info = _info([url], sha256=None, size_bytes=100)
+
+    with pytest.raises(DownloadError) as caught:
+        _fetch(info, tmp_path, allow_unverified=True, retries=0)
+
+    assert (f"{url}: {url} {verb}, more than the limit of 1048676 bytes (the registered size "
+            "plus 10 % or 1 MiB); the download was stopped and discarded.") in str(caught.value)
+    assert list((tmp_path / "toy").iterdir()) == []
+
+
+def test_archive_entry_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(archives, "MAX_ENTRIES", 2)
+    path = tmp_path / "many.tar.gz"
+    path.write_bytes(_tar_gz({"a": b"1", "b": b"2", "c": b"3"}))
+    target = tmp_path / "out"
+    target.mkdir()
+
+    with pytest.raises(archives.ArchiveError) as caught:
+        archives.extract(path, target, "tar.gz")
+
+    assert str(caught.value) == (f"{path} has 3 entries, more than the limit of 2; it was not "
+                                 "extracted.")
+    assert list(target.iterdir()) == []
+
+
+def test_archive_size_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(archives, "MAX_EXTRACTED_BYTES", 1000)
+    path = tmp_path / "zeros.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("zeros.bin", bytes(1001))
+    target = tmp_path / "out"
+    target.mkdir()
+
+    with pytest.raises(archives.ArchiveError) as caught:
+        archives.extract(path, target, "zip")
+
+    assert str(caught.value) == (f"{path} would extract to 1001 bytes, more than the limit of "
+                                 "1000 bytes; it was not extracted.")
+    assert list(target.iterdir()) == []

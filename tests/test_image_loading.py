@@ -1,13 +1,15 @@
 """Image loading: every awkward file a learner meets either loads right or is skipped once."""
 
+import os
 import warnings
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils.data import images
-from course_utils.data.images import ImageLoadError, SkippedFileWarning, load_image, load_image_folder
+from course_utils.data import image_folders, images
+from course_utils.data.image_folders import load_image_folder
+from course_utils.data.images import ImageLoadError, SkippedFileWarning, load_image
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -388,6 +390,9 @@ def test_folder_ignores_hidden_folder_and_stray_file(tmp_path):
         f"Skipped {tmp_path / '.ipynb_checkpoints'}: hidden folder, not a class",
         f"Skipped {tmp_path / 'README.txt'}: file outside a class subfolder",
     ]
+    # The summary counts every warned entry.
+    assert [path.name for path, _ in folder.skipped] == [".ipynb_checkpoints", "README.txt"]
+    assert folder.summary() == "Loaded 1 images in 1 classes; skipped 2 files."
 
 
 def test_folder_mixed_sizes_need_size(tmp_path):
@@ -406,10 +411,10 @@ def test_folder_without_classes_raises(tmp_path):
 
 def test_folder_progress_bar_only_for_large_loads(tmp_path, monkeypatch):
     monkeypatch.delenv("CI", raising=False)
-    assert images._progress([], 10, tmp_path).disable is True
-    assert images._progress([], images.PROGRESS_BAR_MIN_FILES + 1, tmp_path).disable is False
+    assert image_folders._progress([], 10, tmp_path).disable is True
+    assert image_folders._progress([], image_folders.PROGRESS_BAR_MIN_FILES + 1, tmp_path).disable is False
     monkeypatch.setenv("CI", "1")
-    assert images._progress([], images.PROGRESS_BAR_MIN_FILES + 1, tmp_path).disable is True
+    assert image_folders._progress([], image_folders.PROGRESS_BAR_MIN_FILES + 1, tmp_path).disable is True
 
 
 def test_folder_load_is_deterministic(tmp_path):
@@ -421,3 +426,77 @@ def test_folder_load_is_deterministic(tmp_path):
 
     np.testing.assert_array_equal(first.images, second.images)
     assert first.paths == second.paths
+
+
+def _make_broken_links(folder):
+    os.symlink("self.png", folder / "self.png")
+    os.symlink("pair_b.png", folder / "pair_a.png")
+    os.symlink("pair_a.png", folder / "pair_b.png")
+    os.symlink(folder / "absent.png", folder / "dangling.png")
+
+
+def test_folder_warns_broken_links(tmp_path):
+    (tmp_path / "a").mkdir()
+    Image.new("RGB", (4, 4), RED).save(tmp_path / "a" / "good.png")
+    _make_broken_links(tmp_path / "a")
+
+    with pytest.warns(SkippedFileWarning) as caught:
+        folder = load_image_folder(tmp_path)
+
+    assert [path.name for path in folder.paths] == ["good.png"]
+    folder_a = tmp_path / "a"
+    loop = "symbolic link loop: following it never reaches a file"
+    assert [str(warning.message) for warning in caught] == [
+        f"Skipped {folder_a / 'dangling.png'}: broken symbolic link: its target "
+        f"{folder_a / 'absent.png'} does not exist",
+        f"Skipped {folder_a / 'pair_a.png'}: {loop}",
+        f"Skipped {folder_a / 'pair_b.png'}: {loop}",
+        f"Skipped {folder_a / 'self.png'}: {loop}",
+    ]
+    assert [path.name for path, _ in folder.skipped] == ["dangling.png", "pair_a.png",
+                                                         "pair_b.png", "self.png"]
+    assert folder.summary() == "Loaded 1 images in 1 classes; skipped 4 files."
+
+
+def test_broken_link_errors(tmp_path):
+    _make_broken_links(tmp_path)
+
+    with pytest.raises(ImageLoadError) as caught:
+        load_image(tmp_path / "self.png")
+    assert str(caught.value) == (f"Cannot load image {tmp_path / 'self.png'}: symbolic link "
+                                 "loop: following it never reaches a file")
+    with pytest.raises(ImageLoadError) as caught:
+        load_image(tmp_path / "dangling.png")
+    assert str(caught.value) == (f"Cannot load image {tmp_path / 'dangling.png'}: broken "
+                                 f"symbolic link: its target {tmp_path / 'absent.png'} does not exist")
+
+
+def test_missing_file_still_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_image(tmp_path / "absent.png")
+
+
+def test_directory_error(tmp_path):
+    (tmp_path / "pictures.png").mkdir()
+    with pytest.raises(ImageLoadError) as caught:
+        load_image(tmp_path / "pictures.png")
+    assert str(caught.value) == (
+        f"Cannot load image {tmp_path / 'pictures.png'}: it is a directory, not an image file. "
+        "Use load_image_folder() to load a folder of images.")
+
+
+def test_folder_empty_class_warns(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    Image.new("RGB", (4, 4), RED).save(tmp_path / "b" / "1.png")
+
+    with pytest.warns(image_folders.EmptyClassWarning) as caught:
+        folder = load_image_folder(tmp_path)
+
+    assert [str(warning.message) for warning in caught] == [
+        f"Class folder {tmp_path / 'a'} contains no files; class 'a' stays in class_names "
+        "with no images."]
+    # The empty class keeps its label, so label 1 still means "b".
+    assert folder.class_names == ["a", "b"]
+    np.testing.assert_array_equal(folder.labels, [1])
+    assert folder.skipped == []

@@ -10,8 +10,8 @@ from course_utils.data.audio_ops import add_noise, apply_gain, pad_or_trim, time
 from course_utils.data.datasets import (DATASET_NAMES, DatasetSplits, load_dataset,
                                         load_spoken_digit_folder, parse_spoken_digit_name)
 from course_utils.data.download import DownloadError, NetworkDisabledError, fetch
-from course_utils.data.images import (ImageFolderData, ImageLoadError, SkippedFileWarning,
-                                      load_image, load_image_folder)
+from course_utils.data.image_folders import EmptyClassWarning, ImageFolderData, load_image_folder
+from course_utils.data.images import ImageLoadError, SkippedFileWarning, load_image
 from course_utils.data.registry import DATASETS, DatasetInfo, get_dataset_info
 from course_utils.data.splits import speaker_split, stratified_split, stratified_subset
 
@@ -22,7 +22,8 @@ __all__ = [
     "DATASET_NAMES", "DatasetSplits", "load_dataset", "load_spoken_digit_folder",
     "parse_spoken_digit_name",
     "DownloadError", "NetworkDisabledError", "fetch",
-    "ImageFolderData", "ImageLoadError", "SkippedFileWarning", "load_image", "load_image_folder",
+    "EmptyClassWarning", "ImageFolderData", "load_image_folder",
+    "ImageLoadError", "SkippedFileWarning", "load_image",
     "DATASETS", "DatasetInfo", "get_dataset_info",
     "speaker_split", "stratified_split", "stratified_subset",
 ]

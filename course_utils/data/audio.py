@@ -16,6 +16,8 @@ the reason, skips it and reports the counts.
 import concurrent.futures
 import dataclasses
 import logging
+import math
+import numbers
 import os
 import stat
 import warnings
@@ -27,13 +29,18 @@ import soxr
 
 from course_utils.data import wav
 from course_utils.data.audio_ops import pad_or_trim
-from course_utils.data.images import SkippedFileWarning
+from course_utils.data.images import SkippedFileWarning, link_problem
 
 logger = logging.getLogger(__name__)
 
 # A folder load with more files than this shows a progress bar.
 PROGRESS_MIN_FILES = 200
 LOAD_BATCH_FILES = 32
+
+# A float file whose peak magnitude exceeds this is divided by its peak, because
+# no recording stores such values on purpose and squaring them (as spectrogram
+# features do) overflows float32 to infinity. Full scale is 1.0.
+MAX_FLOAT_PEAK = 1e3
 
 MP3_INSTALL_HINT = (
     "soundfile decodes MP3 only with libsndfile 1.1.0 or later. "
@@ -44,7 +51,18 @@ MP3_INSTALL_HINT = (
 
 
 class AudioLoadError(ValueError):
-    """Raised when a file cannot be loaded; the message names the file and the reason."""
+    """Raised when a file cannot be loaded; the message names the file and the reason.
+
+    Attributes:
+        path: the file that failed.
+        reason: the message without the path, a predicate such as
+            ``"is empty (0 bytes). ..."``.
+    """
+
+    def __init__(self, path, reason):
+        super().__init__(f"{path} {reason}")
+        self.path = Path(path)
+        self.reason = reason
 
 
 @dataclasses.dataclass
@@ -86,21 +104,33 @@ def decodable_formats():
     return set(sf.available_formats())
 
 
+def _stat(path):
+    """Return ``path.stat()``, raising AudioLoadError for broken or looping symbolic links."""
+    try:
+        return path.stat()
+    except OSError as error:
+        problem = link_problem(path, error)
+        if problem is not None:
+            raise AudioLoadError(path, f"is a {problem}. Replace it with the file.") from None
+        if isinstance(error, FileNotFoundError):
+            raise FileNotFoundError(f"Audio file not found: {path}") from None
+        raise AudioLoadError(path, f"cannot be read ({error.strerror}).") from error
+
+
 def _check_decodable(path):
     """Reject paths that cannot hold decodable audio and return the file size in bytes."""
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"Audio file not found: {path}") from None
+    status = _stat(path)
     if stat.S_ISDIR(status.st_mode):
-        raise AudioLoadError(f"{path} is a folder, not an audio file. "
-                             "Use load_audio_folder() to load a folder.")
+        raise AudioLoadError(path, "is a folder, not an audio file. "
+                                   "Use load_audio_folder() to load a folder.")
+    if not stat.S_ISREG(status.st_mode):
+        raise AudioLoadError(path, "is not a regular file (it is a pipe, socket or device).")
     if status.st_size == 0:
-        raise AudioLoadError(f"{path} is empty (0 bytes). Re-copy or re-record the file.")
+        raise AudioLoadError(path, "is empty (0 bytes). Re-copy or re-record the file.")
     if path.suffix.lower() == ".mp3" and "MP3" not in decodable_formats():
         raise AudioLoadError(
-            f"Cannot decode {path}: this libsndfile ({sf.__libsndfile_version__}) has no "
-            f"MP3 decoder. {MP3_INSTALL_HINT}")
+            path, f"cannot be decoded: this libsndfile ({sf.__libsndfile_version__}) has no "
+                  f"MP3 decoder. {MP3_INSTALL_HINT}")
     return status.st_size
 
 
@@ -116,28 +146,41 @@ def _read_with_soundfile(path):
             hint = f"soundfile cannot decode {path.suffix} files. Convert it to WAV or FLAC " \
                    f"with `ffmpeg -i {path.name} {path.stem}.wav`."
         reason = error.error_string.rstrip(".")
-        raise AudioLoadError(f"Cannot decode {path}: {reason}. {hint}") from error
+        raise AudioLoadError(path, f"cannot be decoded: {reason}. {hint}") from error
 
 
 def _read(path, file_size):
     """Read every frame as float32 ``(n_samples, n_channels)`` with the file's rate and subtype.
 
     Complete 16-bit PCM WAV files are decoded with NumPy (see ``wav``) and
-    everything else with soundfile. Truncated WAV files raise AudioLoadError.
+    everything else with soundfile. Truncated WAV files, and files whose
+    header contains an impossible sample rate or channel count, raise AudioLoadError.
     """
-    layout = wav.read_layout(path, file_size) if path.suffix.lower() == ".wav" else None
+    is_wav = path.suffix.lower() == ".wav"
+    try:
+        layout = wav.read_layout(path, file_size) if is_wav else None
+    except wav.WavHeaderError as error:
+        raise AudioLoadError(path, f"is not a valid WAV file: {error}. Re-export or "
+                                   "download it again.") from None
     if layout is not None and layout.missing_bytes:
-        raise AudioLoadError(f"{path} is truncated: its data chunk lacks {layout.missing_bytes} "
-                             f"bytes ({layout.present_frames} frames are present). Download or "
-                             "copy it again.")
+        raise AudioLoadError(path, f"is truncated: its data chunk lacks {layout.missing_bytes} "
+                                   f"bytes ({layout.present_frames} frames are present). "
+                                   "Download or copy it again.")
     if wav.is_plain_pcm16(layout):
         data, file_rate, subtype = wav.read_pcm16(path, layout), layout.sample_rate, "PCM_16"
     else:
         data, file_rate, subtype = _read_with_soundfile(path)
 
+    try:
+        # soundfile's own reader also accepts rates such as 0 Hz in other formats.
+        wav.check_sample_rate(file_rate)
+    except wav.WavHeaderError as error:
+        kind = "WAV" if is_wav else "audio"
+        raise AudioLoadError(path, f"is not a valid {kind} file: {error}. Re-export or "
+                                   "download it again.") from None
     if data.shape[0] == 0:
-        raise AudioLoadError(f"{path} contains no audio samples (0 frames). "
-                             "Re-export or re-record the file.")
+        raise AudioLoadError(path, "contains no audio samples (0 frames). "
+                                   "Re-export or re-record the file.")
     return data, file_rate, subtype
 
 
@@ -159,9 +202,16 @@ def load_audio(path, sample_rate=8000, mono=True):
 
     Raises:
         FileNotFoundError: the path does not exist.
-        AudioLoadError: the file is empty, has no frames, is corrupt, or its
-            format (for example MP3 without a decoder) cannot be decoded.
+        AudioLoadError: the file is empty, has no frames, is corrupt, is a
+            broken symbolic link, or its format (for example MP3 without a
+            decoder) cannot be decoded. Also raised when the header declares a
+            sample rate outside 1 Hz to 768 kHz or more than 1024 channels.
         ValueError: ``sample_rate`` is not a positive integer or None.
+
+    Float files may hold NaN or infinite samples, which are replaced with 0,
+    and huge values: a float file whose peak magnitude exceeds
+    ``MAX_FLOAT_PEAK`` (1000, where full scale is 1.0) is divided by its peak.
+    Both cases warn.
     """
     waveform, notes = _load(Path(path), sample_rate, mono)
     for note in notes:
@@ -176,17 +226,15 @@ def _load(path, sample_rate, mono):
     calls this from worker threads, where ``warnings.catch_warnings`` is not
     thread-safe.
     """
-    if sample_rate is not None and (not float(sample_rate).is_integer() or sample_rate <= 0):
-        raise ValueError(f"sample_rate must be a positive number of Hz or None, got {sample_rate!r}.")
+    _check_sample_rate_argument(sample_rate)
     file_size = _check_decodable(path)
     data, file_rate, subtype = _read(path, file_size)
 
     notes = []
-    # Only float files can hold NaN or infinity; integer PCM cannot.
-    if subtype in ("FLOAT", "DOUBLE") and not np.all(np.isfinite(data)):
-        bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
-        notes.append(f"{path}: replaced {bad} NaN or infinite samples with 0.")
-        data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
+    # Only float files can hold NaN, infinity or values far above full scale;
+    # integer PCM cannot.
+    if subtype in ("FLOAT", "DOUBLE"):
+        data = _repair_float_samples(data, path, notes)
 
     if mono:
         data = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
@@ -194,6 +242,30 @@ def _load(path, sample_rate, mono):
         data = resample(data, file_rate, int(sample_rate))
     waveform = data if mono else data.T
     return np.ascontiguousarray(waveform, dtype=np.float32), notes
+
+
+def _check_sample_rate_argument(sample_rate):
+    if sample_rate is None:
+        return
+    valid = (isinstance(sample_rate, numbers.Real) and not isinstance(sample_rate, bool)
+             and math.isfinite(sample_rate) and float(sample_rate).is_integer()
+             and sample_rate > 0)
+    if not valid:
+        raise ValueError(f"sample_rate must be a positive number of Hz or None, got {sample_rate!r}.")
+
+
+def _repair_float_samples(data, path, notes):
+    """Replace non-finite samples with 0 and scale a peak above MAX_FLOAT_PEAK down to 1.0."""
+    if not np.all(np.isfinite(data)):
+        bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
+        notes.append(f"{path}: replaced {bad} NaN or infinite samples with 0.")
+        data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
+    peak = float(np.max(np.abs(data)))
+    if peak > MAX_FLOAT_PEAK:
+        notes.append(f"{path}: peak sample magnitude {peak:.3g} exceeds {MAX_FLOAT_PEAK:g} "
+                     "(full scale is 1.0); divided every sample by the peak.")
+        data = (data / np.float32(peak)).astype(np.float32)
+    return data
 
 
 def resample(data, orig_sr, target_sr):
@@ -218,19 +290,49 @@ def _progress_disabled(n_files, progress):
 
 
 def _load_one(path, sample_rate, mono):
-    """Return ``(waveform, None, warnings)`` or ``(None, reason, [])`` for one file."""
+    """Return ``(waveform, None, warnings)`` or ``(None, reason, [])`` for one file.
+
+    The reason is a predicate without the path, such as ``"is empty (0 bytes)."``.
+    """
     try:
         waveform, notes = _load(path, sample_rate, mono)
         return waveform, None, notes
-    except (AudioLoadError, OSError) as error:
-        return None, str(error), []
+    except AudioLoadError as error:
+        return None, error.reason, []
+    except OSError as error:
+        return None, f"cannot be read ({error.strerror or error}).", []
+
+
+def _ignore_case(pattern):
+    """Rewrite a glob pattern so its letters match either case: ``*.wav`` becomes ``*.[wW][aA][vV]``.
+
+    Letters inside an existing ``[...]`` set are kept as written.
+    """
+    parts, in_set = [], False
+    for char in pattern:
+        if in_set or not char.isalpha() or char.lower() == char.upper():
+            parts.append(char)
+            in_set = (in_set or char == "[") and char != "]"
+        else:
+            parts.append(f"[{char.lower()}{char.upper()}]")
+    return "".join(parts)
 
 
 def _find_files(root, pattern):
+    """Return the sorted non-folder paths under ``root`` that match ``pattern`` in any case.
+
+    Broken symbolic links are included, so that the load skips them with a
+    warning instead of leaving them out unannounced.
+    """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"Audio folder not found: {root}")
-    return sorted(path for path in root.glob(pattern) if path.is_file())
+    paths = sorted(path for path in root.glob(_ignore_case(pattern)) if not path.is_dir())
+    if not paths:
+        raise ValueError(f"No file in {root} matches the pattern {pattern!r} (letters match "
+                         "either case). Check the folder and the pattern; use '**/*.wav' to "
+                         "search subfolders.")
+    return paths
 
 
 def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length=None,
@@ -239,13 +341,14 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
 
     Each file that cannot be loaded (empty, no frames, corrupt, truncated,
     undecodable) gets one ``SkippedFileWarning`` that names it and the reason, and is listed in
-    ``skipped``. Files load on a thread pool, because libsndfile and soxr release
+    ``skipped``. Broken symbolic links count as bad files. Files load on a thread pool, because libsndfile and soxr release
     Python's GIL. Loads of more than ``PROGRESS_MIN_FILES`` files show a tqdm
     progress bar unless the ``CI`` environment variable is set.
 
     Args:
         root: the folder to search.
         pattern: a glob relative to ``root``; ``"**/*.wav"`` searches subfolders.
+            Letters match either case, so ``"*.wav"`` also finds ``A.WAV``.
         sample_rate: output sample rate in Hz (see ``load_audio``).
         mono: downmix to mono (see ``load_audio``). Must be True with ``length``.
         length: if given, every clip is zero-padded at the end or trimmed to this
@@ -258,6 +361,8 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
 
     Raises:
         FileNotFoundError: ``root`` is not a folder.
+        ValueError: no file matches ``pattern``, ``sample_rate`` is None or not
+            a positive integer, or ``length`` is not a positive integer.
     """
     from tqdm.auto import tqdm
 
@@ -266,6 +371,10 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
                          "shares one rate; got None.")
     if length is not None and not mono:
         raise ValueError("length= needs mono=True, because stacked clips must share a shape.")
+    _check_sample_rate_argument(sample_rate)
+    if length is not None and (not isinstance(length, numbers.Integral)
+                               or isinstance(length, bool) or length <= 0):
+        raise ValueError(f"length must be a positive number of samples or None, got {length!r}.")
     paths = _find_files(root, pattern)
     workers = workers or min(4, os.cpu_count() or 1)
     # Each task loads a batch of files, because one task per short file costs
@@ -286,7 +395,7 @@ def load_audio_folder(root, pattern="*.wav", sample_rate=8000, mono=True, length
         for message in messages:
             warnings.warn(message, stacklevel=2)
         if waveform is None:
-            warnings.warn(f"Skipped {path}: {reason}", SkippedFileWarning, stacklevel=2)
+            warnings.warn(f"Skipped {path}, which {reason}", SkippedFileWarning, stacklevel=2)
             skipped.append((path, reason))
             continue
         waveforms.append(waveform)

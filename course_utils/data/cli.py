@@ -14,6 +14,7 @@ def main(args):
     try:
         folder = download.fetch(args.name, allow_network=args.allow_network or None,
                                 sha256=args.sha256, allow_unverified=args.allow_unverified)
+    # archives.ArchiveError is a ValueError, so an invalid archive also ends here.
     except (KeyError, ValueError, download.DownloadError) as error:
         message = error.args[0] if isinstance(error, KeyError) else str(error)
         print(f"error: {message}", file=sys.stderr)

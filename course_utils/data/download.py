@@ -4,8 +4,13 @@
 against its SHA-256 after the download that produced it, unless the caller
 passed ``allow_unverified=True`` for a file with no known checksum. A download that is
 interrupted leaves only a hidden ``*.part`` file, never a file under its final
-name. An archive entry that would be written outside the cache folder, or that
-is a link or a device, stops the extraction.
+name. An archive entry that would be written outside the cache folder, that
+is a link or a device, or that would replace a downloaded file or the marker,
+stops the extraction.
+
+A download of a file whose size the registry states stops once it exceeds that
+size by more than ``SIZE_MARGIN`` (10 %) or ``SIZE_MARGIN_BYTES`` (1 MiB),
+whichever is larger, so a wrong or endless response cannot fill the disk.
 """
 
 import hashlib
@@ -30,6 +35,8 @@ logger = logging.getLogger(__name__)
 MARKER_NAME = ".fetch-complete.json"
 CHUNK_BYTES = 1 << 16
 USER_AGENT = "course-utils-fetch/1.0 (+urllib)"
+SIZE_MARGIN = 0.10
+SIZE_MARGIN_BYTES = 1 << 20
 
 
 class DownloadError(RuntimeError):
@@ -74,26 +81,47 @@ def _progress_bar(total, description, enabled):
     return tqdm(total=total, desc=description, unit="B", unit_scale=True, disable=disable)
 
 
-def _stream_to_temporary(url, folder, filename, timeout, progress):
+def _size_limit(size_bytes):
+    """Return the most bytes to accept for a file of ``size_bytes``, or None when unknown."""
+    if size_bytes is None:
+        return None
+    return size_bytes + max(int(size_bytes * SIZE_MARGIN), SIZE_MARGIN_BYTES)
+
+
+def _check_size(url, n_bytes, max_bytes, verb):
+    """Raise DownloadError when ``n_bytes`` (announced or received so far) exceed ``max_bytes``."""
+    if max_bytes is not None and n_bytes > max_bytes:
+        raise DownloadError(
+            f"{url} {verb} {n_bytes} bytes, more than the limit of {max_bytes} bytes (the "
+            "registered size plus 10 % or 1 MiB); the download was stopped and discarded. "
+            "The mirror serves a different file: check COURSE_DATA_MIRROR or the data set's URL.")
+
+
+def _stream_to_temporary(url, folder, filename, options):
     """Download ``url`` into a hidden temporary file in ``folder``; return (path, sha256).
 
     Raises IncompleteRead when the server closes before Content-Length bytes
-    arrived. The temporary file is removed on every error.
+    arrived, and DownloadError once more than ``options["max_bytes"]`` bytes
+    are announced or received. The temporary file is removed on every error.
     """
+    max_bytes = options.get("max_bytes")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{filename}.", suffix=".part")
     temporary = Path(temporary)
     digest = hashlib.sha256()
     received = 0
     try:
-        with os.fdopen(handle, "wb") as output, urllib.request.urlopen(request, timeout=timeout) as response:
+        with os.fdopen(handle, "wb") as output, \
+                urllib.request.urlopen(request, timeout=options["timeout"]) as response:
             expected = response.headers.get("Content-Length")
             expected = int(expected) if expected and expected.isdigit() else None
-            with _progress_bar(expected, filename, progress) as bar:
+            _check_size(url, expected or 0, max_bytes, "announces")
+            with _progress_bar(expected, filename, options["progress"]) as bar:
                 for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
+                    received += len(chunk)
+                    _check_size(url, received, max_bytes, "sent at least")
                     output.write(chunk)
                     digest.update(chunk)
-                    received += len(chunk)
                     bar.update(len(chunk))
             if expected is not None and received != expected:
                 raise http.client.IncompleteRead(b"", expected - received)
@@ -115,8 +143,8 @@ def _download_from_mirror(url, destination, expected_sha256, options):
     """Try one URL up to ``1 + retries`` times; on success the file sits at ``destination``."""
     for attempt in range(options["retries"] + 1):
         try:
-            temporary, actual = _stream_to_temporary(
-                url, destination.parent, destination.name, options["timeout"], options["progress"])
+            temporary, actual = _stream_to_temporary(url, destination.parent, destination.name,
+                                                     options)
         except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             logger.warning("Download of %s failed (attempt %d of %d): %s",
                            url, attempt + 1, options["retries"] + 1, error)
@@ -142,6 +170,7 @@ def _download_from_mirror(url, destination, expected_sha256, options):
 def _download_file(info, remote, destination, expected_sha256, options):
     """Download ``remote`` from each mirror in turn; return the SHA-256 of the file kept."""
     failures = []
+    options = dict(options, max_bytes=_size_limit(remote.size_bytes))
     for url in info.urls_for(remote):
         try:
             return _download_from_mirror(url, destination, expected_sha256, options)
@@ -241,7 +270,10 @@ def fetch(name, *, data_dir=None, allow_network=None, sha256=None, allow_unverif
         NetworkDisabledError: a download is needed and the network is not allowed.
         DownloadError: every mirror failed or no checksum is available; the
             message names the embedded fallback.
-        archives.UnsafeArchiveError: an archive entry is a link or escapes the folder.
+        archives.UnsafeArchiveError: an archive entry is a link, escapes the
+            folder, or would replace a downloaded file or the marker.
+        archives.ArchiveError: a downloaded archive is not a valid archive, an
+            entry cannot be extracted, or it exceeds the archive size limits.
     """
     info = name if isinstance(name, DatasetInfo) else get_dataset_info(name)
     if info.embedded:
@@ -260,6 +292,8 @@ def fetch(name, *, data_dir=None, allow_network=None, sha256=None, allow_unverif
     options = {"timeout": timeout, "retries": retries, "retry_delay": retry_delay,
                "progress": progress}
     hashes = {}
+    protected_names = {remote.filename for remote in info.files}
+    protected_names |= {MARKER_NAME, MARKER_NAME + ".part"}
     for remote in info.files:
         destination = folder / remote.filename
         wanted = expected[remote.filename]
@@ -269,7 +303,7 @@ def fetch(name, *, data_dir=None, allow_network=None, sha256=None, allow_unverif
         else:
             hashes[remote.filename] = _download_file(info, remote, destination, wanted, options)
         if remote.archive is not None:
-            archives.extract(destination, folder, remote.archive)
+            archives.extract(destination, folder, remote.archive, protected_names)
 
     _write_marker(folder, hashes)
     logger.info("Fetched %s into %s", info.name, folder)

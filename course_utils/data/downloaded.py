@@ -14,7 +14,7 @@ import numpy as np
 
 from course_utils import settings
 from course_utils.data import datasets, download
-from course_utils.data.archives import UnsafeArchiveError
+from course_utils.data.archives import ArchiveError
 from course_utils.data.registry import get_dataset_info
 from course_utils.data.splits import speaker_split, stratified_split
 
@@ -56,7 +56,7 @@ def load_downloaded(name, split=None, seed=42):
     unverified = not get_dataset_info(name).verified
     try:
         root = Path(download.fetch(name, allow_unverified=unverified))
-    except (download.DownloadError, UnsafeArchiveError, OSError) as error:
+    except (download.DownloadError, ArchiveError, OSError) as error:
         return _fall_back(name, f"{error}", split, seed)
 
     readers = {"fsdd": _read_fsdd, "mini_speech_commands": _read_speech_commands,

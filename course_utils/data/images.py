@@ -17,9 +17,10 @@ Conventions used throughout:
     * 16-bit integer images are divided by 65535, not clipped to 255.
 """
 
-import dataclasses
+import errno
 import logging
 import os
+import stat
 import struct
 import warnings
 from pathlib import Path
@@ -34,9 +35,6 @@ DEFAULT_BACKGROUND = (255, 255, 255)
 # Lanczos (a windowed sinc over 3 lobes) keeps edges sharp when shrinking; its
 # small overshoot is clipped back to [0, 1] after resizing.
 DEFAULT_RESAMPLE = Image.Resampling.LANCZOS
-
-# Folder loads with more files than this show a progress bar.
-PROGRESS_BAR_MIN_FILES = 300
 
 # Files that operating systems drop into folders; they are never images.
 SYSTEM_FILE_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "._.ds_store"}
@@ -82,12 +80,43 @@ def _background_values(background, mode):
     return np.array([red, green, blue], dtype=np.float32)
 
 
+def link_problem(path, error):
+    """Describe why ``path.stat()`` failed with ``error`` if ``path`` is an unusable symbolic link.
+
+    Returns:
+        A noun phrase ("broken symbolic link: ...", "symbolic link loop: ...")
+        without a final period, or None when ``path`` is no such link.
+    """
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop: following it never reaches a file"
+    if isinstance(error, FileNotFoundError) and path.is_symlink():
+        return f"broken symbolic link: its target {os.readlink(path)} does not exist"
+    return None
+
+
+def _stat(path):
+    """Return ``path.stat()``, raising ImageLoadError for broken or looping symbolic links."""
+    try:
+        return path.stat()
+    except OSError as error:
+        problem = link_problem(path, error)
+        if problem is not None:
+            raise ImageLoadError(path, problem) from None
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ImageLoadError(path, f"file cannot be read ({error.strerror})") from error
+
+
 def _decode(path):
     """Open ``path``, pick its first frame, decode the pixels and apply EXIF orientation."""
     path = Path(path)
     if path.name.lower() in SYSTEM_FILE_NAMES:
         raise ImageLoadError(path, "operating-system metadata file, not an image")
-    if path.stat().st_size == 0:
+    status = _stat(path)
+    if stat.S_ISDIR(status.st_mode):
+        raise ImageLoadError(path, "it is a directory, not an image file. Use "
+                                   "load_image_folder() to load a folder of images.")
+    if status.st_size == 0:
         raise ImageLoadError(path, "empty file (0 bytes)")
 
     try:
@@ -226,8 +255,8 @@ def load_image(path, size=None, mode="RGB", *, pad_to_square=False,
         np.ndarray float32 of shape ``(height, width, channels)``.
 
     Raises:
-        ImageLoadError: the file is empty, not an image, corrupt, truncated or
-            over Pillow's decompression-bomb limit.
+        ImageLoadError: the file is empty, a directory, a broken symbolic link,
+            not an image, corrupt, truncated or over Pillow's decompression-bomb limit.
         FileNotFoundError: ``path`` does not exist.
     """
     _check_mode(mode)
@@ -244,136 +273,3 @@ def load_image(path, size=None, mode="RGB", *, pad_to_square=False,
     if size is not None and values.shape[:2] != size:
         values = _resize(values, size, resample)
     return values
-
-
-@dataclasses.dataclass
-class ImageFolderData:
-    """Images loaded from a folder with one subfolder per class.
-
-    Attributes:
-        images: float32 ``(n_images, height, width, channels)`` in [0, 1].
-        labels: int64 ``(n_images,)``, indices into ``class_names``.
-        class_names: subfolder names, sorted (Python string order).
-        paths: the file of each image, in the same order as ``images``.
-        skipped: ``(path, reason)`` for every file that was not loaded.
-    """
-
-    images: np.ndarray
-    labels: np.ndarray
-    class_names: list
-    paths: list
-    skipped: list
-
-    def summary(self):
-        """Return a one-line account of how many files were loaded and skipped."""
-        text = (f"Loaded {len(self.labels)} images in {len(self.class_names)} classes; "
-                f"skipped {len(self.skipped)} files.")
-        return text
-
-
-def _class_folders(root):
-    """Return the sorted class subfolders of ``root``, warning about hidden ones and stray files."""
-    folders = []
-    for entry in sorted(root.iterdir(), key=lambda item: item.name):
-        if entry.is_dir() and entry.name.startswith("."):
-            _warn_skipped(entry, "hidden folder, not a class")
-        elif entry.is_dir():
-            folders.append(entry)
-        else:
-            _warn_skipped(entry, "file outside a class subfolder")
-    if not folders:
-        raise ValueError(
-            f"No class subfolders found in {root}. Put each class's images in its own "
-            "subfolder, for example root/cat/001.jpg and root/dog/001.jpg.")
-    return folders
-
-
-def _class_files(folder):
-    """Return every regular file under ``folder`` (recursively), sorted by relative path."""
-    files = [path for path in folder.rglob("*") if path.is_file()]
-    return sorted(files, key=lambda path: path.relative_to(folder).as_posix())
-
-
-def _warn_skipped(path, reason):
-    logger.debug("Skipped %s: %s", path, reason)
-    warnings.warn(f"Skipped {path}: {reason}", SkippedFileWarning, stacklevel=2)
-
-
-def _progress(items, total, root):
-    disable = total <= PROGRESS_BAR_MIN_FILES or bool(os.environ.get("CI"))
-    # The notebook bar of tqdm.auto prints a notice when ipywidgets is missing,
-    # even for a hidden bar, so a hidden bar uses the plain tqdm class.
-    if disable:
-        from tqdm import tqdm
-    else:
-        from tqdm.auto import tqdm
-    return tqdm(items, total=total, desc=f"Loading {root.name}", unit="file", disable=disable)
-
-
-def load_image_folder(root, size=None, mode="RGB", *, pad_to_square=False,
-                      background=DEFAULT_BACKGROUND, resample=DEFAULT_RESAMPLE):
-    """Load a folder laid out as ``root/<class_name>/<file>`` into arrays.
-
-    This is the layout ``tf.keras.utils.image_dataset_from_directory`` reads.
-    Class names are the subfolder names sorted in Python string order, and
-    label ``k`` means ``class_names[k]``. Within a class, files are taken in
-    sorted order of their path relative to the class folder, so two runs on the
-    same folder give identical arrays. Hidden folders and files outside a class
-    folder are skipped. Every file that cannot be loaded (empty, not an image,
-    corrupt, truncated, too large) is skipped with one ``SkippedFileWarning``
-    naming the file and the reason. A tqdm progress bar appears for more than
-    ``PROGRESS_BAR_MIN_FILES`` files unless the ``CI`` variable is set.
-
-    Args:
-        root: the folder that contains one subfolder per class.
-        size: ``(height, width)`` or an int; None keeps each file's size, which
-            then must be the same for every file.
-        mode, pad_to_square, background, resample: as for ``load_image``.
-
-    Returns:
-        ImageFolderData with ``images``, ``labels``, ``class_names``, ``paths``
-        and ``skipped``; ``.summary()`` gives the counts.
-
-    Raises:
-        FileNotFoundError: ``root`` is not a folder.
-        ValueError: no class subfolders, no loadable image, or images of
-            different sizes while ``size`` is None.
-    """
-    _check_mode(mode)
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"Image folder not found: {root}. Check the path.")
-
-    folders = _class_folders(root)
-    class_names = [folder.name for folder in folders]
-    jobs = [(label, path) for label, folder in enumerate(folders) for path in _class_files(folder)]
-
-    arrays, labels, paths, skipped = [], [], [], []
-    for label, path in _progress(jobs, len(jobs), root):
-        try:
-            values = load_image(path, size, mode, pad_to_square=pad_to_square,
-                                background=background, resample=resample)
-        except ImageLoadError as error:
-            skipped.append((path, error.reason))
-            _warn_skipped(path, error.reason)
-            continue
-        arrays.append(values)
-        labels.append(label)
-        paths.append(path)
-
-    if not arrays:
-        raise ValueError(f"No loadable images under {root}; all {len(jobs)} files were skipped.")
-    _check_same_shape(arrays, paths)
-    result = ImageFolderData(np.stack(arrays), np.asarray(labels, dtype=np.int64),
-                             class_names, paths, skipped)
-    logger.info("%s: %s", root, result.summary())
-    return result
-
-
-def _check_same_shape(arrays, paths):
-    first = arrays[0].shape
-    for values, path in zip(arrays, paths):
-        if values.shape != first:
-            raise ValueError(
-                f"Images differ in size: {paths[0]} is {first[:2]} but {path} is "
-                f"{values.shape[:2]} (height, width). Pass size=(height, width) to resize them.")

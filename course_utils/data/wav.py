@@ -17,6 +17,33 @@ import numpy as np
 WAVE_FORMAT_PCM = 1
 # Sizes that streaming writers leave in the header when the length was unknown.
 UNKNOWN_SIZES = (0, 0xFFFFFFFF)
+FMT_FIELDS = struct.Struct("<HHIIHH")
+
+# Header values outside these ranges are rejected as corrupt. 768 kHz is the
+# highest rate that audio interfaces record, and 1024 channels is the most
+# that libsndfile opens (its SF_MAX_CHANNELS).
+MIN_SAMPLE_RATE = 1
+MAX_SAMPLE_RATE = 768_000
+MAX_CHANNELS = 1024
+
+
+class WavHeaderError(ValueError):
+    """Raised when a RIFF/WAVE header is cut short or contains impossible values."""
+
+
+def check_sample_rate(sample_rate):
+    """Raise WavHeaderError unless ``sample_rate`` (Hz) lies in the accepted range."""
+    if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise WavHeaderError(
+            f"invalid sample rate {sample_rate} in the header (accepted: {MIN_SAMPLE_RATE} to "
+            f"{MAX_SAMPLE_RATE} Hz)")
+
+
+def check_channels(n_channels):
+    """Raise WavHeaderError unless ``n_channels`` lies in 1..MAX_CHANNELS."""
+    if not 1 <= n_channels <= MAX_CHANNELS:
+        raise WavHeaderError(
+            f"invalid channel count {n_channels} in the header (accepted: 1 to {MAX_CHANNELS})")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +81,10 @@ def read_layout(path, file_size):
     None covers files that are not RIFF/WAVE, have no ``fmt `` chunk before
     the ``data`` chunk, or declare an unknown data size. soundfile then reads
     them and reports any error.
+
+    Raises:
+        WavHeaderError: the ``fmt `` chunk is cut short, or it declares a sample
+            rate or channel count outside the accepted ranges.
     """
     with open(path, "rb") as handle:
         header = handle.read(12)
@@ -67,16 +98,25 @@ def read_layout(path, file_size):
             chunk_id, size = chunk[:4], int.from_bytes(chunk[4:], "little")
             if chunk_id == b"data":
                 break
-            if chunk_id == b"fmt " and size >= 16:
-                fmt = struct.unpack("<HHIIHH", handle.read(16))
-                size -= 16
+            if chunk_id == b"fmt " and size >= FMT_FIELDS.size:
+                fields = handle.read(FMT_FIELDS.size)
+                if len(fields) < FMT_FIELDS.size:
+                    raise WavHeaderError(
+                        f"truncated header: the fmt chunk declares {size} bytes but the file "
+                        f"ends after {len(fields)} of them")
+                fmt = FMT_FIELDS.unpack(fields)
+                size -= FMT_FIELDS.size
             # Chunks are padded to an even number of bytes.
             handle.seek(size + size % 2, os.SEEK_CUR)
         data_offset = handle.tell()
 
-    if fmt is None or size in UNKNOWN_SIZES:
+    if fmt is None:
         return None
     format_tag, n_channels, sample_rate, _, _, bits_per_sample = fmt
+    check_sample_rate(sample_rate)
+    check_channels(n_channels)
+    if size in UNKNOWN_SIZES:
+        return None
     missing = max(0, size - (file_size - data_offset))
     return WavLayout(format_tag, n_channels, sample_rate, bits_per_sample, data_offset,
                      size, missing)
