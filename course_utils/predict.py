@@ -6,7 +6,8 @@
   runs, and nothing is unpickled);
 * a SavedModel folder, loaded with ``tf.saved_model.load`` and called through
   its ``serving_default`` signature;
-* a ``.tflite`` file, run with ``tf.lite.Interpreter`` (float or integer input).
+* a ``.tflite`` file, run with LiteRT's interpreter (``ai_edge_litert``; float or
+  integer input).
 
 The model takes either the raw waveform ``(num_samples,)`` or the log-mel
 ``(n_mels, n_frames, 1)`` of ``course_utils.speech``. For a log-mel model, the
@@ -23,7 +24,6 @@ file), and the window whose top class probability is highest gives the predictio
 import dataclasses
 import json
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -155,11 +155,10 @@ def _saved_model_runner(path):
 
 def _tflite_runner(path):
     try:
-        with warnings.catch_warnings():
-            # NOTE: TensorFlow 2.21 warns that tf.lite.Interpreter moves to the
-            # ai_edge_litert package; it still works, and the course pins TensorFlow.
-            warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
-            interpreter = tf.lite.Interpreter(model_path=str(path))
+        # LiteRT's interpreter replaces tf.lite.Interpreter, deprecated in TensorFlow 2.21.
+        from ai_edge_litert.interpreter import Interpreter
+
+        interpreter = Interpreter(model_path=str(path))
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
         raise ModelLoadError(f"Cannot load {path} as a TensorFlow Lite model: {error}.") from error

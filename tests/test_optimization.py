@@ -11,6 +11,7 @@ from sklearn.datasets import load_digits
 import course_utils  # noqa: F401  (selects Keras 2 before TensorFlow loads)
 import tensorflow as tf
 import tensorflow_model_optimization as tfmot
+from ai_edge_litert import interpreter as litert
 from course_utils import keras
 from course_utils import optimization as opt
 
@@ -326,7 +327,7 @@ def test_int8_float_input_is_quantized(baseline, flatbuffers, digits):
 
 def _scales_per_tensor(flatbuffer):
     """Return the number of quantization scales of every constant int8 tensor."""
-    interpreter = tf.lite.Interpreter(model_content=flatbuffer)
+    interpreter = litert.Interpreter(model_content=flatbuffer)
     counts = []
     for detail in interpreter.get_tensor_details():
         if detail["dtype"] != np.int8:

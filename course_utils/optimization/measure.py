@@ -6,7 +6,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
+# LiteRT's interpreter replaces tf.lite.Interpreter, which TensorFlow 2.21
+# deprecates; both run the same flatbuffers with the same kernels.
+from ai_edge_litert import interpreter as litert
 
 
 class TFLiteModel:
@@ -20,7 +22,7 @@ class TFLiteModel:
     Args:
         model: flatbuffer bytes or a path to a ``.tflite`` file.
         num_threads: interpreter threads (latency depends on it).
-        op_resolver: a ``tf.lite.experimental.OpResolverType`` name. ``"AUTO"``
+        op_resolver: an ``ai_edge_litert.interpreter.OpResolverType`` name. ``"AUTO"``
             runs supported ops through the XNNPACK delegate;
             ``"BUILTIN_WITHOUT_DEFAULT_DELEGATES"`` uses TFLite's own kernels.
     """
@@ -28,14 +30,14 @@ class TFLiteModel:
     def __init__(self, model, num_threads=1, op_resolver="AUTO"):
         if isinstance(model, (str, Path)):
             model = Path(model).read_bytes()
-        resolvers = tf.lite.experimental.OpResolverType
+        resolvers = litert.OpResolverType
         if op_resolver not in resolvers.__members__:
             raise ValueError(f"Unknown op_resolver {op_resolver!r}. Valid values are: "
                              f"{', '.join(resolvers.__members__)}.")
         self.flatbuffer = bytes(model)
         self.num_threads = num_threads
         self.op_resolver = op_resolver
-        self.interpreter = tf.lite.Interpreter(
+        self.interpreter = litert.Interpreter(
             model_content=self.flatbuffer, num_threads=num_threads,
             experimental_op_resolver_type=resolvers[op_resolver])
         self.interpreter.allocate_tensors()
@@ -143,7 +145,7 @@ def constant_bytes(flatbuffer):
          and zero points (int64, 8 bytes) of every tensor,
          "other": the rest of the file (graph, tensor names, metadata)}.
     """
-    interpreter = tf.lite.Interpreter(model_content=bytes(flatbuffer))
+    interpreter = litert.Interpreter(model_content=bytes(flatbuffer))
     weights = parameters = 0
     for detail in interpreter.get_tensor_details():
         quantization = detail["quantization_parameters"]
