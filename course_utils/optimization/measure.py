@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 # LiteRT's interpreter replaces tf.lite.Interpreter, which TensorFlow 2.21
-# deprecates; both run the same flatbuffers with the same kernels.
+# deprecates; it reads the same .tflite flatbuffers.
 from ai_edge_litert import interpreter as litert
 
 
