@@ -67,3 +67,10 @@ def test_results_recorded_for_grading(tmp_path, monkeypatch):
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     assert [row["passed"] for row in rows] == [True, False]
     assert rows[1]["hint"] == "Count the sides of a triangle."
+
+
+def test_none_answer_reported_as_not_filled_in():
+    result = exercises.run_check("test.1", None)
+    assert result.passed is False
+    assert result.message == "The solution cell is not filled in yet."
+    assert result.hint == "Replace `None` in the solution cell with your answer."

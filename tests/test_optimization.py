@@ -14,6 +14,7 @@ import tensorflow_model_optimization as tfmot
 from ai_edge_litert import interpreter as litert
 from course_utils import keras
 from course_utils import optimization as opt
+from course_utils.optimization import _common as opt_common
 
 
 @pytest.fixture(scope="module")
@@ -536,3 +537,13 @@ def test_run_suite_subset(baseline, digits):
 def test_run_suite_unknown_variant(baseline, digits):
     with pytest.raises(ValueError, match=r"Unknown variants \['int4'\]"):
         opt.run_suite(baseline, digits[0], digits[1], variants=("int8", "int4"))
+
+
+def test_softmax_detected_through_qat_wrapper():
+    model = keras.Sequential([keras.layers.Input((8,)),
+                              keras.layers.Dense(3, activation="softmax", name="probabilities")])
+    wrapped = tfmot.quantization.keras.quantize_model(model)
+    assert opt_common.outputs_probabilities(model) is True
+    assert opt_common.outputs_probabilities(wrapped) is True
+    logits = keras.Sequential([keras.layers.Input((8,)), keras.layers.Dense(3, name="logits")])
+    assert opt_common.outputs_probabilities(tfmot.quantization.keras.quantize_model(logits)) is False

@@ -77,8 +77,7 @@ def test_stubbed_exercise_reports_not_filled_in():
     answer_name = check_call.split(", ", 1)[1].split(")", 1)[0]
     result = exercises.run_check(exercise_id, namespace[answer_name])
     assert result.passed is False
-    assert result.message in ("The solution cell is not filled in yet.",
-                              "Expected a function, got NoneType.")
+    assert result.message == "The solution cell is not filled in yet."
 
 
 def test_command_writes_editions(tmp_path, capsys):

@@ -58,6 +58,11 @@ def outputs_probabilities(model):
     if isinstance(last, keras.layers.Softmax):
         return True
     activation = getattr(last, "activation", None)
+    # QAT replaces a layer's activation with a QuantizeAwareActivation that keeps
+    # the original function in its own ``activation`` attribute.
+    while activation is not None and not hasattr(activation, "__name__") \
+            and hasattr(activation, "activation"):
+        activation = activation.activation
     return getattr(activation, "__name__", "") == "softmax"
 
 
