@@ -35,7 +35,13 @@ def format_result_line(notebook_name, seconds, record, exercises=None):
                if key not in ("notebook", "mode")}
     parts = []
     for key, value in metrics.items():
-        parts.append(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}")
+        if isinstance(value, float):
+            parts.append(f"{key}={value:.4g}")
+        elif any(character.isspace() for character in str(value)):
+            # Quoted, so the line still splits into key=value fields.
+            parts.append(f'{key}="{value}"')
+        else:
+            parts.append(f"{key}={value}")
     if exercises and exercises[1]:
         parts.append(f"exercises={exercises[0]}/{exercises[1]} passed")
     return f"{notebook_name:<40} ok  {seconds:7.1f} s  {' '.join(parts)}".rstrip()

@@ -22,6 +22,12 @@ def test_result_line_formats_metrics():
                     "test_accuracy=0.9877 epochs=3")
 
 
+def test_result_line_quotes_text_with_spaces():
+    line = runner.format_result_line("02_audio", 1.0, {"dataset": "embedded spoken digits",
+                                                       "files": 10})
+    assert line.endswith('dataset="embedded spoken digits" files=10')
+
+
 def test_course_notebooks_are_numbered():
     names = [path.name for path in runner.course_notebooks()]
     assert names == sorted(names)
