@@ -118,6 +118,7 @@ def main(args):
         with tempfile.TemporaryDirectory() as scratch:
             # The kernel inherits this variable, so every check() call is recorded.
             grading_log = Path(scratch) / "checks.jsonl"
+            previous_log = os.environ.get("COURSE_GRADING_LOG")
             os.environ["COURSE_GRADING_LOG"] = str(grading_log)
             try:
                 execute_notebook(path, output_dir, args.timeout)
@@ -128,7 +129,11 @@ def main(args):
                       f"at {reason}. See {output_dir / path.name}.")
                 continue
             finally:
-                os.environ.pop("COURSE_GRADING_LOG", None)
+                # Restore the caller's own grading log, if it had one.
+                if previous_log is None:
+                    os.environ.pop("COURSE_GRADING_LOG", None)
+                else:
+                    os.environ["COURSE_GRADING_LOG"] = previous_log
             exercises = count_exercises(grading_log)
         record = json.loads(result_file.read_text()) if result_file.exists() else None
         print(format_result_line(path.stem, time.perf_counter() - start, record, exercises))

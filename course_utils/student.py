@@ -13,6 +13,7 @@ NameError:
 """
 
 import ast
+import copy
 import sys
 from pathlib import Path
 
@@ -20,21 +21,12 @@ STUB_HEADER = "# Exercise: replace the stub below with your own code.\n"
 STUB_BODY = 'raise NotImplementedError("Write your solution here.")'
 
 
-def _function_stub(source_lines, node):
-    """Return the decorators, signature and docstring of ``node`` with a stub body."""
-    first = min([node.lineno] + [decorator.lineno for decorator in node.decorator_list])
-    body_start = node.body[0].lineno
-    header = source_lines[first - 1:body_start - 1]
-    if not header:
-        # A one-line function such as ``def f(x): return x``.
-        header = [source_lines[first - 1].split(":", 1)[0] + ":"]
-    indent = " " * node.body[0].col_offset if node.body[0].lineno != node.lineno else "    "
-    lines = list(header)
-    docstring = ast.get_docstring(node, clean=False)
-    if docstring is not None:
-        lines += source_lines[node.body[0].lineno - 1:node.body[0].end_lineno]
-    lines.append(indent + STUB_BODY)
-    return "\n".join(lines)
+def _function_stub(node):
+    """Return ``node`` with its decorators, signature and docstring and a stub body."""
+    stub = copy.copy(node)
+    docstring = [node.body[0]] if ast.get_docstring(node) is not None else []
+    stub.body = docstring + ast.parse(STUB_BODY).body
+    return ast.unparse(stub)
 
 
 def stub_source(source):
@@ -44,13 +36,12 @@ def stub_source(source):
     except SyntaxError:
         return STUB_HEADER + STUB_BODY + "\n"
 
-    source_lines = source.splitlines()
     parts = []
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             parts.append(ast.get_source_segment(source, node))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            parts.append(_function_stub(source_lines, node))
+            parts.append(_function_stub(node))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = [ast.unparse(target) for target in targets]
@@ -62,8 +53,6 @@ def stub_source(source):
 
 def student_notebook(notebook):
     """Return a copy of ``notebook`` with every solution cell replaced by its stub."""
-    import copy
-
     student = copy.deepcopy(notebook)
     for cell in student.cells:
         if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):

@@ -51,7 +51,7 @@ def _is_check_call(statement):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_check_cells_only_check(path):
-    """A check cell holds imports and check() calls only, so a stubbed answer cannot crash it."""
+    """A check cell contains only imports and check() calls, so a stub cannot make it fail."""
     cells = nbformat.read(path, as_version=4).cells
     for index, cell in enumerate(cells[:-1]):
         if "solution" not in cell.metadata.get("tags", []):

@@ -88,3 +88,11 @@ def test_exercise_count_keeps_last_check(tmp_path):
             {"exercise_id": "01.2", "passed": False}]
     log.write_text("".join(json.dumps(row) + "\n" for row in rows))
     assert runner.count_exercises(log) == (1, 2)
+
+
+def test_run_restores_callers_grading_log(tmp_path, run_args, monkeypatch):
+    own_log = tmp_path / "mine.jsonl"
+    monkeypatch.setenv("COURSE_GRADING_LOG", str(own_log))
+    path = make_notebook(tmp_path / "96_plain.ipynb", "x = 1")
+    assert runner.main(run_args(path)) == 0
+    assert runner.os.environ["COURSE_GRADING_LOG"] == str(own_log)

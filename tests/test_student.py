@@ -45,6 +45,16 @@ def test_stub_runs_and_check_says_not_filled_in():
         namespace["double"](1)
 
 
+def test_one_line_annotated_function_stubbed():
+    stub = student.stub_source("def scale(x: float, factor: float = 2.0) -> float: return x * factor\n")
+    assert "def scale(x: float, factor: float=2.0) -> float:" in stub
+    assert "x * factor" not in stub
+    namespace = {}
+    exec(stub, namespace)
+    with pytest.raises(NotImplementedError):
+        namespace["scale"](1.0)
+
+
 def test_unparsable_cell_becomes_plain_stub():
     assert student.stub_source("def broken(:\n") == (
         "# Exercise: replace the stub below with your own code.\n"
