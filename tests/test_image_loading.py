@@ -247,7 +247,8 @@ def test_resize_uses_height_width_order(tmp_path):
     values = load_image(path, size=(10, 30))
 
     assert values.shape == (10, 30, 3)
-    assert values.min() >= 0.0 and values.max() <= 1.0
+    assert values.min() >= 0.0
+    assert values.max() <= 1.0
 
 
 def test_sixteen_bit_resize_keeps_precision(tmp_path):

@@ -215,9 +215,11 @@ def format_registry_table():
     header = f"{'name':<22}{'source':<10}{'size':>10}  {'checksum':<10}{'licence'}"
     lines = [header, "-" * len(header)]
     for entry in _ENTRIES:
-        source = "embedded" if entry.embedded else "download"
-        size = entry.size_bytes
-        size_text = "-" if entry.embedded else ("unknown" if size is None else f"{size / 1e6:.1f} MB")
-        checksum = "-" if entry.embedded else ("sha256" if entry.verified else "none")
+        if entry.embedded:
+            source, size_text, checksum = "embedded", "-", "-"
+        else:
+            source = "download"
+            size_text = "unknown" if entry.size_bytes is None else f"{entry.size_bytes / 1e6:.1f} MB"
+            checksum = "sha256" if entry.verified else "none"
         lines.append(f"{entry.name:<22}{source:<10}{size_text:>10}  {checksum:<10}{entry.licence}")
     return "\n".join(lines)
