@@ -57,7 +57,7 @@ def image_task():
 
 
 def speech_task():
-    """Return (baseline, x_train, y_train, x_test, y_test) for the DS-CNN on log-mel."""
+    """Return (baseline, x_train, y_train, x_test, y_test) for the speech CNN on log-mel."""
     sizes = settings.sizes()
     baseline, info = speech_training.load_or_train_speech_model()
     splits = load_dataset("spoken_digits").subset(sizes.max_train_examples,

@@ -212,7 +212,7 @@ def _input_kind(path, input_shape, config):
     raise ModelLoadError(
         f"{path} takes input of shape {tuple(input_shape[1:])}, which is neither a waveform "
         f"(num_samples,) nor the log-mel shape {config.feature_shape} of the speech front "
-        "end. Is it an image model? Pass a speech model such as build/models/speech_ds_cnn.keras.")
+        "end. Is it an image model? Pass a speech model such as build/models/speech_cnn.keras.")
 
 
 def load_speech_model(path):
@@ -225,7 +225,7 @@ def load_speech_model(path):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"Model not found: {path}. Train and save one with notebook 06 "
-                                "(it writes build/models/speech_ds_cnn.keras).")
+                                "(it writes build/models/speech_cnn.keras).")
     info = _read_info(path)
     config = speech.FrontEndConfig.from_dict(info.get("front_end", {}))
     input_shape, output_shape, run = _open_model(path)

@@ -8,7 +8,7 @@ decibels. It exists twice, and both copies compute the same numbers:
   ``course_utils.speech_training`` and latency measurements use it;
 * ``log_mel_dataset``, a ``tf.data`` pipeline that computes the features ahead
   of time (and augments waveforms first when asked), for a classifier that
-  takes log-mel input, such as the saved DS-CNN and its TFLite versions.
+  takes log-mel input, such as the saved speech CNN and its TFLite versions.
 
 Both call ``log_mel``: a Hann-windowed STFT from ``tf.signal`` on a signal
 zero-padded by ``n_fft // 2`` on each side (librosa's ``center=True,
@@ -17,7 +17,7 @@ pad_mode="constant"``), power, the mel matrix from
 ``10 * log10(max(mel_power, amin))``. The output layout is librosa's
 ``(n_mels, n_frames)`` plus a channel axis: ``(batch, n_mels, n_frames, 1)``.
 
-The classifiers (``course_utils.models.build_ds_cnn`` and ``build_speech_cnn``)
+The classifiers (``course_utils.models.build_speech_cnn`` and ``build_ds_cnn``)
 take that log-mel as input and do not contain the front end, because
 TensorFlow Model Optimization cannot quantize or prune a custom layer.
 """

@@ -19,11 +19,11 @@ import course_utils  # noqa: F401  (selects Keras 2 before TensorFlow loads)
 import tensorflow as tf
 from course_utils import keras, settings, speech, training
 from course_utils.data import add_noise, apply_gain, load_dataset, time_shift
-from course_utils.models import build_ds_cnn, save_model_files
+from course_utils.models import build_speech_cnn, save_model_files
 
 logger = logging.getLogger(__name__)
 
-MODEL_STEM = "speech_ds_cnn"
+MODEL_STEM = "speech_cnn"
 INFO_FILE_NAME = "speech_model_info.json"
 
 
@@ -95,9 +95,9 @@ def compile_classifier(model, learning_rate=3e-3):
     return model
 
 
-def train_speech_model(splits, epochs, batch_size, builder=build_ds_cnn, callbacks=(),
+def train_speech_model(splits, epochs, batch_size, builder=build_speech_cnn, callbacks=(),
                        config=speech.FrontEndConfig(), augment=True, learning_rate=3e-3,
-                       patience=12, run_name="speech_ds_cnn", seed=settings.DEFAULT_SEED,
+                       patience=12, run_name="speech_cnn", seed=settings.DEFAULT_SEED,
                        verbose=0):
     """Build and train a speech classifier with the course's recipe.
 
@@ -181,9 +181,9 @@ def _load_saved(folder):
 
 
 def load_or_train_speech_model(folder=None, verbose=0):
-    """Load the saved DS-CNN, or train and save it first when it is missing or unreadable.
+    """Load the saved speech CNN, or train and save it first when it is missing or unreadable.
 
-    Loads ``speech_ds_cnn.keras`` from ``folder`` (``settings.models_dir()`` by
+    Loads ``speech_cnn.keras`` from ``folder`` (``settings.models_dir()`` by
     default) with ``safe_mode=True``. When it or its info file is missing, it
     trains on the embedded spoken digits with ``settings.sizes()`` for the
     current mode, as notebook 06 does, and saves it. When either file cannot be

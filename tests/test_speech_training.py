@@ -108,7 +108,7 @@ def test_load_or_train_trains_once(isolated_folders, monkeypatch):
     assert saved["input_shape"] == [40, 63, 1]
     assert saved["class_names"] == [str(digit) for digit in range(10)]
     assert 0.0 <= saved["test_accuracy"] <= 1.0
-    assert (folder / "speech_ds_cnn_savedmodel" / "saved_model.pb").is_file()
+    assert (folder / "speech_cnn_savedmodel" / "saved_model.pb").is_file()
     assert info["front_end"] == speech.FrontEndConfig()
     assert classifier.input_shape == (None, 40, 63, 1)
 
@@ -125,7 +125,7 @@ def test_load_or_train_replaces_corrupt_file(isolated_folders, monkeypatch):
     monkeypatch.setenv("COURSE_MODE", "smoke")
     folder = isolated_folders / "build" / "models"
     folder.mkdir(parents=True)
-    (folder / "speech_ds_cnn.keras").write_text("truncated")
+    (folder / "speech_cnn.keras").write_text("truncated")
     (folder / "speech_model_info.json").write_text("{}")
     with pytest.warns(UserWarning, match=f"Cannot load the speech model in {folder}"):
         classifier, info = speech_training.load_or_train_speech_model()
@@ -156,7 +156,7 @@ def test_training_logs_to_tensorboard(small_splits, isolated_folders):
     tags = logged_tags(isolated_folders / "runs" / "speech_logs")
     assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"} <= tags
     assert {"sample_inputs", "confusion_matrix", "<graph>"} <= tags
-    assert any(tag.startswith("ds1_depthwise") for tag in tags), "no weight histograms"
+    assert any(tag.startswith("block1_conv") for tag in tags), "no weight histograms"
 
 
 def test_baseline_read_from_notebook_04(small_splits, isolated_folders, monkeypatch):
