@@ -547,3 +547,40 @@ def test_softmax_detected_through_qat_wrapper():
     assert opt_common.outputs_probabilities(wrapped) is True
     logits = keras.Sequential([keras.layers.Input((8,)), keras.layers.Dense(3, name="logits")])
     assert opt_common.outputs_probabilities(tfmot.quantization.keras.quantize_model(logits)) is False
+
+
+# --- the course's two speech models: int8 size against model size ------------
+
+def randomized(model, seed=0):
+    """Give every weight random values, as training would, and return the model.
+
+    An untrained model's batch-norm parameters are all ones or zeros, and the
+    converter stores identical constants once, which would make its files
+    smaller than a trained model's. Variances stay positive.
+    """
+    rng = np.random.default_rng(seed)
+    model.set_weights([np.abs(rng.normal(0.5, 0.2, weight.shape)).astype(weight.dtype)
+                       if "variance" in name else
+                       rng.normal(0.0, 0.1, weight.shape).astype(weight.dtype)
+                       for name, weight in zip([w.name for w in model.weights],
+                                               model.get_weights())])
+    return model
+
+
+def int8_per_tensor_ratio(model):
+    calibration = np.random.default_rng(1).normal(-40.0, 20.0, (32, 40, 63, 1)).astype("float32")
+    int8 = opt.convert(model, "int8_per_tensor", representative_data=calibration)
+    return len(int8) / len(opt.convert(model, "float32"))
+
+
+def test_speech_cnn_meets_int8_size_target():
+    from course_utils.models import build_speech_cnn
+
+    assert int8_per_tensor_ratio(randomized(build_speech_cnn())) <= 0.27
+
+
+def test_tiny_ds_cnn_shrinks_less():
+    from course_utils.models import build_ds_cnn
+
+    # Notebook 07 says the 14k-parameter DS-CNN stays well above 0.25.
+    assert int8_per_tensor_ratio(randomized(build_ds_cnn())) >= 0.33
