@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from course_utils import keras, settings
+from course_utils.tf_logs import quiet_tensorflow_logger
 
 logger = logging.getLogger(__name__)
 
@@ -103,13 +104,13 @@ def save_model_files(model, stem, folder=None):
     savedmodel_path = folder / f"{stem}_savedmodel"
 
     partial_file = folder / f".{stem}.partial.keras"
-    model.save(partial_file)
-    os.replace(partial_file, keras_path)
-
     partial_folder = folder / f".{stem}_savedmodel.partial"
     if partial_folder.exists():
         shutil.rmtree(partial_folder)
-    model.save(str(partial_folder), save_format="tf")
+    with quiet_tensorflow_logger():
+        model.save(partial_file)
+        model.save(str(partial_folder), save_format="tf")
+    os.replace(partial_file, keras_path)
     _replace_folder(partial_folder, savedmodel_path)
     logger.info("Saved %s and %s", keras_path, savedmodel_path)
     return keras_path, savedmodel_path
@@ -188,7 +189,8 @@ def load_or_train_image_cnn(folder=None, seed=settings.DEFAULT_SEED):
 
     from course_utils.data import load_dataset
 
-    logger.info("%s not found; training the image CNN", path)
+    logger.warning("%s not found; training the image CNN now with notebook 05's recipe "
+                   "and saving it there.", path)
     sizes = settings.sizes()
     splits = load_dataset("digits", seed=seed).subset(sizes.max_train_examples,
                                                       sizes.max_eval_examples, seed=seed)

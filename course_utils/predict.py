@@ -30,7 +30,7 @@ import numpy as np
 
 import course_utils  # noqa: F401  (selects Keras 2 before TensorFlow loads)
 import tensorflow as tf
-from course_utils import keras, speech
+from course_utils import keras, settings, speech
 
 INFO_FILE_NAME = "speech_model_info.json"
 DEFAULT_HOP_SECONDS = 0.5
@@ -161,7 +161,9 @@ def _tflite_runner(path):
         interpreter = Interpreter(model_path=str(path))
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
-        raise ModelLoadError(f"Cannot load {path} as a TensorFlow Lite model: {error}.") from error
+        raise ModelLoadError(f"Cannot load {path} as a TensorFlow Lite model: {error}. Pass a "
+                             ".tflite file written by the TFLite converter, such as the "
+                             "speech_cnn_*.tflite files that notebook 07 writes.") from error
     input_detail = interpreter.get_input_details()[0]
     output_detail = interpreter.get_output_details()[0]
 
@@ -212,7 +214,8 @@ def _input_kind(path, input_shape, config):
     raise ModelLoadError(
         f"{path} takes input of shape {tuple(input_shape[1:])}, which is neither a waveform "
         f"(num_samples,) nor the log-mel shape {config.feature_shape} of the speech front "
-        "end. Is it an image model? Pass a speech model such as build/models/speech_cnn.keras.")
+        "end. Is it an image model? Pass a speech model such as "
+        f"{settings.models_dir() / 'speech_cnn.keras'}.")
 
 
 def load_speech_model(path):
@@ -225,7 +228,7 @@ def load_speech_model(path):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"Model not found: {path}. Train and save one with notebook 06 "
-                                "(it writes build/models/speech_cnn.keras).")
+                                f"(it writes {settings.models_dir() / 'speech_cnn.keras'}).")
     info = _read_info(path)
     config = speech.FrontEndConfig.from_dict(info.get("front_end", {}))
     input_shape, output_shape, run = _open_model(path)

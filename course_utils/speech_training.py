@@ -27,6 +27,16 @@ MODEL_STEM = "speech_cnn"
 INFO_FILE_NAME = "speech_model_info.json"
 
 
+def dataset_name():
+    """Return the data set the speech model trains on in this mode.
+
+    The embedded spoken digits in smoke and default mode, the downloaded Free
+    Spoken Digit Dataset in full mode. Notebooks 06 and 07 and
+    ``load_or_train_speech_model`` all use it, so they agree on the data.
+    """
+    return settings.pick(smoke="spoken_digits", default="spoken_digits", full="fsdd")
+
+
 def recipe_epochs():
     """Return the maximum epochs of the recipe: the mode's epochs in smoke, else 60.
 
@@ -163,10 +173,10 @@ def load_speech_model_info(folder=None):
 
 
 def _train_and_save_default(folder, verbose):
-    """Train the recipe on the embedded spoken digits for the current mode and save it."""
+    """Train the recipe on ``dataset_name()`` for the current mode and save it."""
     sizes = settings.sizes()
-    splits = load_dataset("spoken_digits").subset(sizes.max_train_examples,
-                                                  sizes.max_eval_examples)
+    splits = load_dataset(dataset_name()).subset(sizes.max_train_examples,
+                                                 sizes.max_eval_examples)
     classifier, end_to_end, _ = train_speech_model(splits, recipe_epochs(), sizes.batch_size,
                                                    verbose=verbose)
     accuracy = training.evaluate_classifier(end_to_end, splits.x_test, splits.y_test,
@@ -185,8 +195,8 @@ def load_or_train_speech_model(folder=None, verbose=0):
 
     Loads ``speech_cnn.keras`` from ``folder`` (``settings.models_dir()`` by
     default) with ``safe_mode=True``. When it or its info file is missing, it
-    trains on the embedded spoken digits with ``settings.sizes()`` for the
-    current mode, as notebook 06 does, and saves it. When either file cannot be
+    says so in a logged warning, trains on ``dataset_name()`` with
+    ``settings.sizes()`` for the current mode, as notebook 06 does, and saves it. When either file cannot be
     read, it warns with the file and the reason and retrains the same way.
 
     Returns:
@@ -195,8 +205,10 @@ def load_or_train_speech_model(folder=None, verbose=0):
     """
     folder = Path(folder) if folder else settings.models_dir()
     keras_path = folder / f"{MODEL_STEM}.keras"
-    if not (keras_path.is_file() and (folder / INFO_FILE_NAME).is_file()):
-        logger.info("%s not found; training the speech model", keras_path)
+    missing = [path.name for path in (keras_path, folder / INFO_FILE_NAME) if not path.is_file()]
+    if missing:
+        logger.warning("%s not found in %s; training the speech CNN now with notebook 06's "
+                       "recipe and saving it there.", " and ".join(missing), folder)
         _train_and_save_default(folder, verbose)
         return _load_saved(folder)
     try:

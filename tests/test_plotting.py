@@ -2,8 +2,10 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 
+from course_utils import optimization as opt
 from course_utils import plotting
 
 
@@ -88,3 +90,28 @@ def test_figure_to_image_shape_and_closes():
     assert image.shape == (1, 50, 100, 4)
     assert image.dtype == np.uint8
     assert not plt.fignum_exists(figure.number)
+
+
+def test_pareto_front_keeps_unbeaten_points():
+    # The second point beats the third on both axes; the first is the smallest and
+    # the last the most accurate.
+    front = opt.pareto_front([10, 20, 30, 40], [0.90, 0.95, 0.94, 0.99])
+    assert front.tolist() == [True, True, False, True]
+
+
+def test_pareto_front_equal_points_both_kept():
+    assert opt.pareto_front([5, 5], [0.9, 0.9]).tolist() == [True, True]
+
+
+def test_pareto_front_shape_mismatch_raises():
+    with pytest.raises(ValueError, match=r"sizes has shape \(2,\) but accuracies has shape \(3,\)"):
+        opt.pareto_front([1, 2], [0.1, 0.2, 0.3])
+
+
+def test_size_plot_labels_only_the_front():
+    table = pd.DataFrame({"variant": ["float32", "int8", "float16", "prune80_int8"],
+                          "gzip_bytes": [4096, 1024, 2048, 512],
+                          "accuracy": [0.99, 0.99, 0.98, 0.97]})
+    ax = opt.plot_size_vs_accuracy({"model": table})
+    assert sorted(text.get_text() for text in ax.texts) == ["int8", "prune80_int8"]
+    assert ax.get_xscale() == "log"

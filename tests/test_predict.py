@@ -8,7 +8,7 @@ import soundfile as sf
 import tensorflow as tf
 
 from course_utils import __main__ as cli
-from course_utils import keras, predict, speech
+from course_utils import keras, predict, settings, speech
 from course_utils.data import AudioLoadError
 from course_utils.models import build_ds_cnn
 
@@ -213,7 +213,10 @@ def test_empty_audio_names_file(model_folder, tmp_path, capsys):
 def test_missing_model_is_reported(tmp_path, clip, capsys):
     model = tmp_path / "absent.keras"
     assert cli.main(["predict", str(model), str(clip)]) == 2
-    assert capsys.readouterr().err.startswith(f"error: Model not found: {model}.")
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: Model not found: {model}.")
+    # The hint names the models folder of this run, not a fixed path.
+    assert f"(it writes {settings.models_dir() / 'speech_cnn.keras'})" in error
 
 
 def test_text_file_is_not_a_keras_model(tmp_path):
@@ -249,8 +252,11 @@ def test_folder_without_saved_model_is_rejected(tmp_path):
 def test_corrupt_tflite_is_rejected(tmp_path):
     model = tmp_path / "broken.tflite"
     model.write_bytes(b"\x00" * 64)
-    with pytest.raises(predict.ModelLoadError, match=f"Cannot load {model} as a TensorFlow Lite"):
+    with pytest.raises(predict.ModelLoadError,
+                       match=f"Cannot load {model} as a TensorFlow Lite") as raised:
         predict.load_speech_model(model)
+    assert str(raised.value).endswith("such as the speech_cnn_*.tflite files that notebook 07 "
+                                      "writes.")
 
 
 def test_corrupt_info_file_is_reported(tmp_path, model_folder):

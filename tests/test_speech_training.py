@@ -99,10 +99,16 @@ def test_interrupted_training_resumes(small_splits, isolated_folders):
     assert not backup.exists() or not any(backup.iterdir())
 
 
-def test_load_or_train_trains_once(isolated_folders, monkeypatch):
+def test_load_or_train_trains_once(isolated_folders, monkeypatch, caplog):
     monkeypatch.setenv("COURSE_MODE", "smoke")
     classifier, info = speech_training.load_or_train_speech_model()
     folder = isolated_folders / "build" / "models"
+    # TensorFlow may add its own warnings (retracing), so read only this module's.
+    messages = [record.getMessage() for record in caplog.records
+                if record.name == "course_utils.speech_training"]
+    assert messages == [
+        f"speech_cnn.keras and speech_model_info.json not found in {folder}; training the "
+        "speech CNN now with notebook 06's recipe and saving it there."]
     saved = json.loads((folder / "speech_model_info.json").read_text())
     assert saved["input_kind"] == "log_mel"
     assert saved["input_shape"] == [40, 63, 1]
@@ -179,3 +185,10 @@ def test_baseline_fitted_for_other_mode(small_splits, isolated_folders, monkeypa
     accuracy, source = speech_training.classical_baseline(small_splits)
     assert source == "MFCC statistics + linear SVM, fitted here on the same split"
     assert 0.3 < accuracy <= 1.0
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("smoke", "spoken_digits"), ("default", "spoken_digits"), ("full", "fsdd")])
+def test_dataset_name_by_mode(monkeypatch, mode, expected):
+    monkeypatch.setenv("COURSE_MODE", mode)
+    assert speech_training.dataset_name() == expected

@@ -19,7 +19,7 @@ from course_utils.optimization.pruning import PruningNotAppliedError, is_two_fou
     sparsity_by_layer, strip_pruning, wrap_for_pruning
 from course_utils.optimization.qat import PRESERVE_OPTIONS, UnsupportedLayerError, \
     annotate_for_qat, quantize_aware_model, quantize_aware_train
-from course_utils.optimization.plots import plot_size_vs_accuracy
+from course_utils.optimization.plots import pareto_front, plot_size_vs_accuracy
 from course_utils.optimization.report import COLUMNS, compare, measure_variant
 from course_utils.optimization.suite import SUITE_VARIANTS, SuiteConfig, SuiteResult, run_suite
 from course_utils.optimization.tflite import VARIANTS, RepresentativeDataError, convert, \
@@ -36,7 +36,7 @@ __all__ = [
     "wrap_for_pruning",
     "PRESERVE_OPTIONS", "UnsupportedLayerError", "annotate_for_qat", "quantize_aware_model",
     "quantize_aware_train",
-    "plot_size_vs_accuracy", "COLUMNS", "compare", "measure_variant",
+    "pareto_front", "plot_size_vs_accuracy", "COLUMNS", "compare", "measure_variant",
     "SUITE_VARIANTS", "SuiteConfig", "SuiteResult", "run_suite",
     "VARIANTS", "RepresentativeDataError", "convert", "check_representative_data",
     "save_saved_model", "write_tflite",

@@ -31,6 +31,7 @@ import tensorflow as tf
 
 from course_utils import settings
 from course_utils.optimization._common import require_tf_keras
+from course_utils.tf_logs import quiet_tensorflow_logger
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ def save_saved_model(model, path):
     module = tf.Module()
     module.model_variables = model.variables
     module.serve = tf.function(lambda x: model(x, training=False), input_signature=[input_spec])
-    tf.saved_model.save(module, str(path), signatures={"serving_default": module.serve})
+    with quiet_tensorflow_logger():
+        tf.saved_model.save(module, str(path), signatures={"serving_default": module.serve})
     return path
 
 
