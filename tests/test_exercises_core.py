@@ -69,6 +69,13 @@ def test_results_recorded_for_grading(tmp_path, monkeypatch):
     assert rows[1]["hint"] == "Count the sides of a triangle."
 
 
+def test_none_answer_with_data_reported_as_not_filled_in():
+    # As in check("07.3", smallest, image_table) in a student edition.
+    result = exercises.run_check("test.1", None, {"table": [1, 2]})
+    assert result.passed is False
+    assert result.message == "The solution cell is not filled in yet."
+
+
 def test_none_answer_reported_as_not_filled_in():
     result = exercises.run_check("test.1", None)
     assert result.passed is False
