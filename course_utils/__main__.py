@@ -6,6 +6,7 @@ Commands:
     data     list the registered data sets, or fetch one into the data cache
     predict  predict the spoken digit in audio files with a saved speech model
     student  write student editions of the notebooks, solution cells stubbed out
+    grade    execute submitted notebooks and write a per-exercise score table
 """
 
 import argparse
@@ -42,6 +43,23 @@ def _student(args):
     from course_utils import student
 
     return student.main(args)
+
+
+def _grade(args):
+    from course_utils import grading_command
+
+    return grading_command.main(args)
+
+
+def _positive_seconds(text):
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: expected a whole number "
+                                         "of seconds, at least 1")
+    return seconds
 
 
 def _hop_seconds(text):
@@ -105,6 +123,25 @@ def build_parser():
     student.add_argument("--output-dir", default=None,
                          help="folder for the student editions (default: build/student)")
     student.set_defaults(handler=_student)
+
+    grade = commands.add_parser(
+        "grade", help="execute submitted notebooks and write a per-exercise score table",
+        description="Run each submission's solution cells inside the reference notebook it "
+                    "was made from, in a fresh kernel, and write grades.csv, feedback.csv and "
+                    "the executed notebooks. Exit status 1 when a submission could not be graded.")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help="a submitted notebook, or a folder searched recursively for *.ipynb")
+    grade.add_argument("--output", default=None, metavar="FILE",
+                       help="score table to write (default: build/grades/grades.csv); "
+                            "feedback.csv and executed/ are written beside it")
+    grade.add_argument("--overwrite", action="store_true",
+                       help="replace output files that already exist")
+    grade.add_argument("--mode", choices=settings.MODES, default="smoke",
+                       help="run mode for the graded notebooks (default: smoke; the checks "
+                            "do not depend on it)")
+    grade.add_argument("--timeout", type=_positive_seconds, default=600, metavar="SECONDS",
+                       help="maximum seconds per cell (default: 600)")
+    grade.set_defaults(handler=_grade)
     return parser
 
 

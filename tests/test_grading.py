@@ -1,0 +1,336 @@
+"""The grade command against two tiny reference notebooks that use real checkers.
+
+Each graded submission starts a kernel (several seconds), so one module-scoped
+run grades most of the cases at once and the tests below read its outputs.
+"""
+
+import contextlib
+import csv
+import io
+import json
+import os
+import warnings
+
+import nbformat
+import pytest
+
+from course_utils import grading, grading_command, student
+from course_utils.__main__ import build_parser
+
+SPARSITY = "def kernel_sparsity(kernel):\n    return float(np.mean(np.asarray(kernel) == 0))\n"
+QUANTIZE = ("def quantize(x, scale, zero_point):\n"
+            "    q = np.round(np.asarray(x) / scale) + zero_point\n"
+            "    return np.clip(q, -128, 127).astype(np.int8)\n")
+FAKE_PASS = ('import json, os\n'
+             'with open(os.environ["COURSE_GRADING_LOG"], "a") as log:\n'
+             '    log.write(json.dumps({{"exercise_id": "{}", "passed": True, '
+             '"message": "Correct.", "hint": ""}}) + "\\n")\n')
+NOT_FILLED_IN = ("The solution cell is not filled in yet.",
+                 "Replace `raise NotImplementedError` with your code.")
+
+
+def solution_cell(source, cell_id):
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["solution"]})
+    cell.id = cell_id
+    return cell
+
+
+def write_notebook(path, cells):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = cells
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+def write_references(folder):
+    """Write the reference notebooks 06_tiny_speech (06.1) and 07_tiny_optimization (07.1, 07.2)."""
+    code = nbformat.v4.new_code_cell
+    speech = write_notebook(folder / "06_tiny_speech.ipynb", [
+        nbformat.v4.new_markdown_cell("# Tiny speech"),
+        solution_cell("shape_answer = (32, 101, 1)\n", "solution-06-1"),
+        code('from course_utils.exercises import check\n\ncheck("06.1", shape_answer)'),
+    ])
+    optimization = write_notebook(folder / "07_tiny_optimization.ipynb", [
+        nbformat.v4.new_markdown_cell("# Tiny optimization"),
+        code("import numpy as np"),
+        solution_cell(SPARSITY, "solution-07-1"),
+        code('from course_utils.exercises import check\n\ncheck("07.1", kernel_sparsity)'),
+        solution_cell(QUANTIZE, "solution-07-2"),
+        code('check("07.2", quantize)'),
+    ])
+    return [speech, optimization]
+
+
+def edit_copy(reference, target, sources):
+    """Write a copy of ``reference`` with the sources of the given cells replaced."""
+    notebook = nbformat.read(reference, as_version=4)
+    for index, source in sources.items():
+        notebook.cells[index].source = source
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, target)
+
+
+def write_submissions(folder, speech, optimization):
+    # alice: right solutions written her own way.
+    edit_copy(optimization, folder / "alice" / "07_tiny_optimization.ipynb", {
+        2: "def kernel_sparsity(kernel):\n    kernel = np.asarray(kernel)\n"
+           "    return 1.0 - np.count_nonzero(kernel) / kernel.size\n",
+        4: "def quantize(x, scale, zero_point):\n"
+           "    return np.clip(np.rint(x / scale) + zero_point, -128, 127).astype(np.int8)\n",
+    })
+    # The autosave copy must be skipped.
+    edit_copy(optimization, folder / "alice" / ".ipynb_checkpoints" /
+              "07_tiny_optimization-checkpoint.ipynb", {})
+    # carol: the first solution cell raises, the second is right.
+    edit_copy(optimization, folder / "carol" / "07_tiny_optimization.ipynb",
+              {2: 'raise ValueError("stuck on this one")\n'})
+    # bob: the student edition, unchanged.
+    edition = student.student_notebook(nbformat.read(optimization, as_version=4))
+    (folder / "bob").mkdir(parents=True)
+    nbformat.write(edition, folder / "bob" / "07_tiny_optimization.ipynb")
+    # dave: the student edition under another name. A solution cell writes a
+    # passing 07.1 line after the 07.1 check ran, and the 07.2 check cell is
+    # replaced by a fake pass.
+    edition.cells[4].source += FAKE_PASS.format("07.1")
+    edition.cells[5].source = 'print("[PASS] Exercise 07.2. Correct.")\n' + FAKE_PASS.format("07.2")
+    (folder / "dave").mkdir(parents=True)
+    nbformat.write(edition, folder / "dave" / "homework.ipynb")
+    # frank: new cells (new ids), matched by the file name; the kernel exits.
+    write_notebook(folder / "frank" / "06_tiny_speech.ipynb", [
+        solution_cell("import os\nos._exit(1)\n", "frank-1")])
+    # gina: a notebook that is not part of the course.
+    write_notebook(folder / "gina" / "notes.ipynb", [nbformat.v4.new_code_cell("x = 1")])
+    # harry: not JSON at all.
+    (folder / "harry").mkdir()
+    (folder / "harry" / "07_tiny_optimization.ipynb").write_text("my answers are in the email")
+
+
+def run_grade(argv, references):
+    """Run ``grade`` with ``argv``; return the status, stdout, stderr and warnings."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, \
+            contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        warnings.simplefilter("always")
+        status = grading_command.main(build_parser().parse_args(["grade", *argv]),
+                                      reference_paths=references)
+    messages = [str(warning.message) for warning in caught
+                if issubclass(warning.category, UserWarning)]
+    return status, stdout.getvalue(), stderr.getvalue(), messages
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("grading")
+    references = write_references(folder / "reference")
+    write_submissions(folder / "submissions", *references)
+    environment_before = dict(os.environ)
+    output = folder / "out" / "grades.csv"
+    status, stdout, stderr, messages = run_grade(
+        [str(folder / "submissions"), "--output", str(output)], references)
+    return {"folder": folder, "references": references, "output": output, "status": status,
+            "stdout": stdout, "stderr": stderr, "warnings": messages,
+            "environment_changed": dict(os.environ) != environment_before}
+
+
+def test_grade_exits_1_when_any_ungraded(graded):
+    assert graded["status"] == 1
+    assert graded["stderr"] == ""
+
+
+def test_grade_table_rows(graded):
+    known = "not a course notebook: no solution cell id matches, and the file name starts " \
+            "with none of the known prefixes 06_, 07_"
+    assert read_csv(graded["output"]) == [
+        ["submission", "notebook", "status", "06.1", "07.1", "07.2", "passed", "total"],
+        ["alice/07_tiny_optimization.ipynb", "07_tiny_optimization", "graded",
+         "", "1", "1", "2", "2"],
+        ["bob/07_tiny_optimization.ipynb", "07_tiny_optimization", "graded",
+         "", "0", "0", "0", "2"],
+        ["carol/07_tiny_optimization.ipynb", "07_tiny_optimization", "graded",
+         "", "0", "1", "1", "2"],
+        ["dave/homework.ipynb", "07_tiny_optimization", "graded", "", "0", "0", "0", "2"],
+        ["frank/06_tiny_speech.ipynb", "06_tiny_speech", "kernel died at cell 1",
+         "0", "", "", "0", "1"],
+        ["gina/notes.ipynb", "", known, "", "", "", "", ""],
+        ["harry/07_tiny_optimization.ipynb", "",
+         "unreadable: invalid JSON (Expecting value: line 1 column 1 (char 0))",
+         "", "", "", "", ""],
+    ]
+
+
+def test_feedback_rows(graded):
+    rows = read_csv(graded["output"].with_name("feedback.csv"))
+    assert rows == [
+        ["submission", "exercise_id", "passed", "message", "hint"],
+        ["alice/07_tiny_optimization.ipynb", "07.1", "1", "Correct: the sparsity of a kernel.", ""],
+        ["alice/07_tiny_optimization.ipynb", "07.2", "1",
+         "Correct: quantizing float input for an int8 model.", ""],
+        ["bob/07_tiny_optimization.ipynb", "07.1", "0", *NOT_FILLED_IN],
+        ["bob/07_tiny_optimization.ipynb", "07.2", "0", *NOT_FILLED_IN],
+        ["carol/07_tiny_optimization.ipynb", "07.1", "0",
+         "Not checked: the solution cell stopped with ValueError: stuck on this one.",
+         "Run the solution cell on its own and read the traceback."],
+        ["carol/07_tiny_optimization.ipynb", "07.2", "1",
+         "Correct: quantizing float input for an int8 model.", ""],
+        ["dave/homework.ipynb", "07.1", "0", *NOT_FILLED_IN],
+        ["dave/homework.ipynb", "07.2", "0", *NOT_FILLED_IN],
+        ["frank/06_tiny_speech.ipynb", "06.1", "0",
+         "Not checked: the solution cell stopped with DeadKernelError: the kernel died while "
+         "this cell ran.", "Run the solution cell on its own and read the traceback."],
+    ]
+
+
+def test_grade_prints_line_per_submission(graded):
+    lines = graded["stdout"].splitlines()
+    assert lines[0] == "Grading 7 submission(s) in 'smoke' mode"
+    assert lines[1].startswith("alice/07_tiny_optimization.ipynb  07_tiny_optimization  "
+                               "2/2 passed  ")
+    assert lines[1].endswith(" s")
+    assert lines[4].startswith("dave/homework.ipynb               07_tiny_optimization  0/2 passed")
+    assert lines[5].endswith(" s  kernel died at cell 1")
+    assert lines[7] == ("harry/07_tiny_optimization.ipynb  -  unreadable: invalid JSON "
+                        "(Expecting value: line 1 column 1 (char 0))")
+    output = graded["output"]
+    assert lines[8:] == [f"wrote {output}", f"wrote {output.with_name('feedback.csv')}",
+                         f"wrote executed notebooks under {output.parent / 'executed'}"]
+
+
+def test_unreadable_submission_warns(graded):
+    path = graded["folder"] / "submissions" / "harry" / "07_tiny_optimization.ipynb"
+    assert graded["warnings"] == [
+        f"Skipped {path}: invalid JSON (Expecting value: line 1 column 1 (char 0))."]
+
+
+def test_executed_copy_uses_reference_cells(graded):
+    executed = graded["output"].parent / "executed"
+    dave = nbformat.read(executed / "dave" / "homework.ipynb", as_version=4)
+    reference = nbformat.read(graded["references"][1], as_version=4)
+    assert dave.cells[5].source == reference.cells[5].source
+    assert "[NOT YET] Exercise 07.2." in dave.cells[5].outputs[0]["text"]
+    alice = nbformat.read(executed / "alice" / "07_tiny_optimization.ipynb", as_version=4)
+    assert alice.cells[5].outputs[0]["text"].startswith("[PASS] Exercise 07.2.")
+    assert sorted(path.name for path in executed.iterdir()) == [
+        "alice", "bob", "carol", "dave", "frank"]
+    # The work folder of the run is removed at the end.
+    assert sorted(path.name for path in graded["output"].parent.iterdir()) == [
+        "executed", "feedback.csv", "grades.csv"]
+
+
+def test_grade_leaves_environment_unchanged(graded):
+    assert graded["environment_changed"] is False
+
+
+def test_timeout_and_overwrite(graded, tmp_path):
+    speech = graded["references"][0]
+    submission = write_notebook(tmp_path / "06_tiny_speech.ipynb", [
+        solution_cell("while True:\n    pass\n", "solution-06-1")])
+    output = tmp_path / "grades.csv"
+    output.write_text("an earlier table\n")
+    status, stdout, _, _ = run_grade(
+        [str(submission), "--output", str(output), "--timeout", "3", "--overwrite"], [speech])
+    assert status == 1
+    assert " s  timed out at cell 1" in stdout
+    assert read_csv(output)[1] == ["06_tiny_speech.ipynb", "06_tiny_speech",
+                                   "timed out at cell 1", "0", "0", "1"]
+    assert read_csv(output.with_name("feedback.csv"))[1] == [
+        "06_tiny_speech.ipynb", "06.1", "0",
+        "Not checked: the solution cell stopped with CellTimeoutError: the cell ran longer "
+        "than the 3 s limit per cell.", "Run the solution cell on its own and read the traceback."]
+    executed = nbformat.read(tmp_path / "executed" / "06_tiny_speech.ipynb", as_version=4)
+    assert executed.cells[1].outputs[-1]["ename"] == "CellTimeoutError"
+    assert executed.cells[2].execution_count is None
+
+
+def test_existing_output_rejected(graded, tmp_path):
+    output = tmp_path / "grades.csv"
+    output.write_text("an earlier table\n")
+    status, stdout, stderr, _ = run_grade(
+        [str(graded["folder"] / "submissions"), "--output", str(output)], graded["references"])
+    assert status == 2
+    assert stderr == (f"error: {output} already exists. Pass --overwrite to replace it, "
+                      "or choose another --output.\n")
+    assert stdout == ""
+    assert output.read_text() == "an earlier table\n"
+
+
+def test_empty_folder_exits_2(tmp_path):
+    (tmp_path / "empty").mkdir()
+    status, _, stderr, _ = run_grade([str(tmp_path / "empty")], [])
+    assert status == 2
+    assert stderr == f"error: no submission (*.ipynb) found in {tmp_path / 'empty'}\n"
+
+
+def test_missing_submission_exits_2(tmp_path):
+    status, _, stderr, _ = run_grade([str(tmp_path / "nope.ipynb")], [])
+    assert status == 2
+    assert stderr == f"error: submission not found: {tmp_path / 'nope.ipynb'}\n"
+
+
+def test_same_name_twice_exits_2(tmp_path):
+    for owner in ("first", "second"):
+        write_notebook(tmp_path / owner / "07_x.ipynb", [])
+    status, _, stderr, _ = run_grade([str(tmp_path / "first"), str(tmp_path / "second")], [])
+    assert status == 2
+    assert stderr.startswith("error: two submissions are both named 07_x.ipynb: ")
+
+
+def test_match_by_ids_before_prefix(tmp_path):
+    speech, optimization = [grading.load_reference(path)
+                            for path in write_references(tmp_path)]
+    edition = student.student_notebook(optimization.notebook)
+    assert grading.match_reference(edition, "06_misnamed.ipynb", [speech, optimization]) \
+        is optimization
+    blank = nbformat.v4.new_notebook()
+    assert grading.match_reference(blank, "06_mine.ipynb", [speech, optimization]) is speech
+    assert grading.match_reference(blank, "notes.ipynb", [speech, optimization]) is None
+
+
+def test_reference_exercises_parsed(tmp_path):
+    optimization = grading.load_reference(write_references(tmp_path)[1])
+    assert optimization.exercises == (grading.ReferenceExercise("07.1", 2, 3),
+                                      grading.ReferenceExercise("07.2", 4, 5))
+
+
+def test_build_matches_by_order_then_stubs(tmp_path):
+    optimization = grading.load_reference(write_references(tmp_path)[1])
+    submission = nbformat.v4.new_notebook()
+    submission.cells = [solution_cell("def kernel_sparsity(kernel):\n    return 0.5\n", "new-id")]
+    built = grading.build_graded_notebook(optimization, submission)
+    assert built.cells[2].source == "def kernel_sparsity(kernel):\n    return 0.5\n"
+    assert built.cells[4].source == student.stub_source(QUANTIZE)
+    assert built.cells[5].source == 'check("07.2", quantize)'
+
+
+def test_score_keeps_checks_before_timeout(tmp_path):
+    optimization = grading.load_reference(write_references(tmp_path)[1])
+    executed = optimization.notebook
+    rows = {3: [{"exercise_id": "07.1", "passed": False, "message": "first", "hint": ""},
+                {"exercise_id": "07.1", "passed": True, "message": "Correct.", "hint": ""},
+                {"exercise_id": "07.2", "passed": True, "message": "wrong cell", "hint": ""}]}
+    results = grading.score_exercises(optimization, executed, rows)
+    assert [(result.exercise_id, result.passed, result.message) for result in results] == [
+        ("07.1", True, "Correct."), ("07.2", False, "Not checked: the check cell did not run.")]
+
+
+def test_parser_has_grade_options():
+    args = build_parser().parse_args(["grade", "a.ipynb", "submissions/", "--output", "g.csv",
+                                      "--overwrite", "--mode", "default", "--timeout", "30"])
+    assert args.submissions == ["a.ipynb", "submissions/"]
+    assert (args.output, args.overwrite, args.mode, args.timeout) == ("g.csv", True, "default", 30)
+    defaults = build_parser().parse_args(["grade", "a.ipynb"])
+    assert (defaults.output, defaults.overwrite, defaults.mode, defaults.timeout) == (
+        None, False, "smoke", 600)
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "ten"])
+def test_parser_rejects_bad_timeout(value, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["grade", "a.ipynb", "--timeout", value])
+    assert (f"invalid timeout {value!r}: expected a whole number of seconds, at least 1"
+            in capsys.readouterr().err)
