@@ -15,9 +15,9 @@ import json
 import logging
 import os
 import re
+import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 from course_utils import student
@@ -27,6 +27,20 @@ SOLUTION_TAG = "solution"
 GRADED = "graded"
 NOT_CHECKED = "Not checked: the check cell did not run."
 ERROR_HINT = "Run the solution cell on its own and read the traceback."
+RESUBMIT = "ask the student to save it again in Jupyter and resubmit it"
+# Stream text kept per cell in the executed notebook; a cell that prints more
+# would make the grader hold and write hundreds of megabytes.
+MAX_STREAM_CHARS = 100_000
+# Solution code that reaches for the grading machinery. Such a submission is
+# still graded, with a note in its review column for the instructor.
+SUSPICIOUS_CODE = {
+    "COURSE_GRADING_LOG": re.compile(r"COURSE_GRADING_LOG"),
+    "get_ipython": re.compile(r"\bget_ipython\b"),
+    "course_utils.exercises": re.compile(r"course_utils\.exercises|import exercises\b"),
+    "run_check": re.compile(r"\b(run_check|_record|_REGISTRY)\b"),
+    "sys.modules": re.compile(r"\bsys\.modules\b"),
+    "builtins": re.compile(r"\b__builtins__\b|\bimport builtins\b"),
+}
 # Course notebooks are named NN_topic.ipynb.
 _PREFIX = re.compile(r"^(\d\d_)")
 _CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([^"']+)["']""")
@@ -81,6 +95,8 @@ class Grade:
         results: one CheckResult per exercise of the reference, in notebook order.
         seconds: wall-clock time spent on the submission.
         executed: the notebook as executed, or None when nothing ran.
+        review: notes for the instructor, such as solution code that touches
+            the grading machinery; the submission is graded all the same.
     """
 
     submission: str
@@ -89,6 +105,7 @@ class Grade:
     results: list = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     executed: object = None
+    review: list = dataclasses.field(default_factory=list)
 
     @property
     def passed(self):
@@ -119,22 +136,51 @@ def load_reference(path):
 
 
 def read_submission(path):
-    """Return the notebook in ``path``; raise UnreadableSubmission with the reason."""
+    """Return the notebook in ``path``; raise UnreadableSubmission with the reason.
+
+    A notebook in format 3 is converted to format 4, as Jupyter does.
+    """
     import nbformat
 
+    path = Path(path)
+    if path.is_symlink():
+        raise UnreadableSubmission("a symbolic link, which the grader does not follow; copy "
+                                   "the notebook itself into the submissions folder")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = path.read_bytes()
+    except OSError as error:
+        raise UnreadableSubmission(f"cannot be read ({error.strerror}); check its "
+                                   "permissions") from error
+    if not data.strip():
+        raise UnreadableSubmission(f"an empty file; {RESUBMIT}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableSubmission(f"not UTF-8 text ({error}); {RESUBMIT}") from error
+    try:
         content = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UnreadableSubmission(f"invalid JSON ({error})") from error
-    if not isinstance(content, dict) or content.get("nbformat") != 4:
-        raise UnreadableSubmission("not a Jupyter notebook in format version 4")
+    except json.JSONDecodeError as error:
+        raise UnreadableSubmission(f"invalid JSON ({error}); {RESUBMIT}") from error
+    if not isinstance(content, dict) or content.get("nbformat") not in (3, 4):
+        raise UnreadableSubmission(f"not a Jupyter notebook (no nbformat 3 or 4); {RESUBMIT}")
     try:
-        nbformat.validate(nbformat.from_dict(content))
-    except nbformat.ValidationError as error:
-        raise UnreadableSubmission(f"invalid notebook ({error.message})") from error
-    # Validated first, so reads() has nothing to log; it joins each source's lines.
-    return nbformat.reads(text, as_version=4)
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+    except (nbformat.ValidationError, KeyError, TypeError, AttributeError) as error:
+        detail = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        raise UnreadableSubmission(f"invalid notebook ({detail}); {RESUBMIT}") from error
+    return notebook
+
+
+def suspicious_code(submission):
+    """Return review notes for solution cells that reach for the grading machinery."""
+    notes = []
+    for position, cell in enumerate(cell for cell in submission.cells if is_solution(cell)):
+        found = [name for name, pattern in SUSPICIOUS_CODE.items()
+                 if pattern.search(cell.source)]
+        if found:
+            notes.append(f"solution cell {position + 1} uses {', '.join(found)}; read it")
+    return notes
 
 
 def match_reference(notebook, file_name, references):
@@ -157,24 +203,30 @@ def match_reference(notebook, file_name, references):
 
 
 def build_graded_notebook(reference, submission):
-    """Return a copy of the reference with the submission's solution cells put in.
+    """Return a copy of the reference with the submission's solution cells put in, and notes.
 
     A reference solution cell takes the submitted solution cell with the same
     cell id, else the one at the same position among the submitted solution
     cells. When there is none, it becomes the student stub, so its check reports
     "not filled in".
+
+    Returns:
+        ``(notebook, notes)``: the notebook to execute and review notes (cells
+        matched by position).
     """
     graded = copy.deepcopy(reference.notebook)
     submitted = [cell for cell in submission.cells if is_solution(cell)]
     by_id = {cell.get("id"): cell for cell in submitted if cell.get("id")}
     reference_ids = reference.solution_ids
 
+    by_position = 0
     for position, index in enumerate(reference.solution_indices):
         cell = graded.cells[index]
         if cell.get("id") in by_id:
             cell.source = by_id[cell.get("id")].source
         elif position < len(submitted) and submitted[position].get("id") not in reference_ids:
             cell.source = submitted[position].source
+            by_position += 1
         else:
             cell.source = student.stub_source(cell.source)
 
@@ -182,7 +234,9 @@ def build_graded_notebook(reference, submission):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    return graded
+    notes = [f"{by_position} solution cell(s) matched by position, not by cell id; check "
+             "that each answer is under the right exercise"] if by_position else []
+    return graded, notes
 
 
 class _CheckRecorder:
@@ -212,6 +266,39 @@ class _CheckRecorder:
         self._lines_read = len(lines)
 
 
+def describe_cell(reference, index):
+    """Return which cell ``index`` of the reference is, for a status or a message."""
+    for exercise in reference.exercises:
+        if index == exercise.solution_index:
+            return f"the solution cell of {exercise.exercise_id}"
+        if index == exercise.check_index:
+            return f"the check cell of {exercise.exercise_id}"
+    return f"cell {index} (from 0) of the reference notebook, not a solution cell"
+
+
+def _bounded_client(notebook, **options):
+    """Return an nbclient NotebookClient that keeps MAX_STREAM_CHARS of stream text per cell.
+
+    Its ``truncated_cells`` set names the cells whose stream text was cut.
+    """
+    from nbclient import NotebookClient
+
+    class BoundedClient(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):
+            if msg["msg_type"] == "stream":
+                used = self.stream_chars.get(cell_index, 0)
+                self.stream_chars[cell_index] = used + len(msg["content"].get("text", ""))
+                if self.stream_chars[cell_index] > MAX_STREAM_CHARS:
+                    self.truncated_cells.add(cell_index)
+                    return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    client = BoundedClient(notebook, **options)
+    client.stream_chars = {}
+    client.truncated_cells = set()
+    return client
+
+
 def execute_graded_notebook(notebook, reference, environment, timeout):
     """Execute ``notebook`` in a fresh kernel in the reference's folder.
 
@@ -222,12 +309,13 @@ def execute_graded_notebook(notebook, reference, environment, timeout):
         timeout: maximum seconds per cell.
 
     Returns:
-        ``(status, rows_by_cell)``: ``graded``, ``timed out at cell N`` or
-        ``kernel died at cell N``, and the check rows written by each cell.
-        The cell where a run stopped gets an error output with the reason.
+        ``(status, rows_by_cell, stopped_at, notes)``: ``graded`` or why the run
+        stopped (``timed out in ...``, ``kernel died in ...``), the check rows
+        written by each cell, the index of the cell where the run stopped (None
+        when it did not) and review notes (cut outputs). The cell where a run
+        stopped gets an error output with the reason.
     """
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -235,25 +323,37 @@ def execute_graded_notebook(notebook, reference, environment, timeout):
         # The kernel gets its own environment, so the caller's stays as it was.
         kernel_environment = {**os.environ, **environment,
                               "COURSE_GRADING_LOG": str(recorder.log_path)}
-        client = NotebookClient(
+        client = _bounded_client(
             notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
             resources={"metadata": {"path": str(reference.path.parent)}},
             on_cell_start=recorder.cell_started, on_cell_executed=recorder.cell_executed)
-        status = GRADED
-        # NOTE: the learner's code runs in this kernel and can still patch the checkers.
+        status, stopped_at = GRADED, None
+        # NOTE: the learner's code runs in this kernel and can still patch the checkers
+        # or the log. suspicious_code flags the usual ways of doing so.
         try:
             client.execute(env=kernel_environment)
         except CellTimeoutError:
-            status = f"timed out at cell {recorder.current_cell}"
+            stopped_at = recorder.current_cell
+            where = describe_cell(reference, stopped_at)
+            status = f"timed out in {where}"
+            if "not a solution" in where:
+                status += f"; raise --timeout above {timeout} s if the reference needs longer"
             reason = ("CellTimeoutError", f"the cell ran longer than the {timeout} s limit per cell")
         except DeadKernelError:
-            status = f"kernel died at cell {recorder.current_cell}"
+            stopped_at = recorder.current_cell
+            status = f"kernel died in {describe_cell(reference, stopped_at)}"
             reason = ("DeadKernelError", "the kernel died while this cell ran")
-    if status != GRADED:
-        stopped = notebook.cells[recorder.current_cell]
-        stopped.outputs.append(nbformat.v4.new_output("error", ename=reason[0], evalue=reason[1],
-                                                      traceback=[": ".join(reason)]))
-    return status, recorder.rows_by_cell
+    if stopped_at is not None:
+        notebook.cells[stopped_at].outputs.append(nbformat.v4.new_output(
+            "error", ename=reason[0], evalue=reason[1], traceback=[": ".join(reason)]))
+    notes = []
+    for index in sorted(client.truncated_cells):
+        notebook.cells[index].outputs.append(nbformat.v4.new_output(
+            "stream", name="stderr",
+            text=f"[grader] Output beyond {MAX_STREAM_CHARS:,} characters was dropped.\n"))
+        notes.append(f"{describe_cell(reference, index)} printed more than "
+                     f"{MAX_STREAM_CHARS:,} characters; the rest was dropped")
+    return status, recorder.rows_by_cell, stopped_at, notes
 
 
 def _error_output(cell):
@@ -268,15 +368,22 @@ def _error_output(cell):
     return f"{errors[-1]['ename']}: {errors[-1]['evalue']}".rstrip(": ")
 
 
-def score_exercises(reference, executed, rows_by_cell):
+def score_exercises(reference, executed, rows_by_cell, stopped_at=None, status=GRADED):
     """Return one CheckResult per exercise of ``reference``.
 
     Only rows that the exercise's own check cell wrote count, and the last of
-    them wins. An exercise without one fails, and the message names the error
-    that stopped its solution or check cell, if any.
+    them wins. An exercise without one fails. Its message names the error that
+    stopped its solution or check cell, if any, or the stop (``status``) at cell
+    ``stopped_at`` before its solution cell.
     """
     results = []
     for exercise in reference.exercises:
+        if stopped_at is not None and stopped_at < exercise.solution_index:
+            results.append(CheckResult(exercise.exercise_id, False,
+                                       f"Not checked: the run stopped earlier ({status}).",
+                                       "Grade the other exercises by hand, or fix the cause "
+                                       "and grade again."))
+            continue
         rows = [row for row in rows_by_cell.get(exercise.check_index, [])
                 if row["exercise_id"] == exercise.exercise_id]
         if rows:
@@ -315,7 +422,7 @@ def grade_submission(name, path, references, *, environment, timeout):
         submission = read_submission(path)
     except UnreadableSubmission as error:
         grade.status = f"unreadable: {error}"
-        warnings.warn(f"Skipped {path}: {error}.", stacklevel=2)
+        print(f"warning: skipped {path}: {error}.", file=sys.stderr)
         return grade
 
     grade.reference = match_reference(submission, Path(name).name, references)
@@ -325,15 +432,18 @@ def grade_submission(name, path, references, *, environment, timeout):
                         f"starts with none of the known prefixes {prefixes}")
         return grade
 
-    grade.executed = build_graded_notebook(grade.reference, submission)
-    rows_by_cell = {}
+    grade.executed, notes = build_graded_notebook(grade.reference, submission)
+    grade.review = suspicious_code(submission) + notes
+    rows_by_cell, stopped_at = {}, None
     try:
-        grade.status, rows_by_cell = execute_graded_notebook(grade.executed, grade.reference,
-                                                             environment, timeout)
+        grade.status, rows_by_cell, stopped_at, notes = execute_graded_notebook(
+            grade.executed, grade.reference, environment, timeout)
+        grade.review += notes
     except Exception as error:  # noqa: BLE001  (report it in the table, grade the others)
         logger.exception("Executing %s failed", path)
         first_line = (str(error).strip().splitlines() or [""])[0]
         grade.status = f"execution failed: {type(error).__name__}: {first_line}".rstrip(": ")
-    grade.results = score_exercises(grade.reference, grade.executed, rows_by_cell)
+    grade.results = score_exercises(grade.reference, grade.executed, rows_by_cell, stopped_at,
+                                    grade.status)
     grade.seconds = time.perf_counter() - start
     return grade

@@ -3,8 +3,8 @@
 Outputs, all beside ``--output`` (default ``build/grades/grades.csv``):
 
 * ``grades.csv``: one row per submission with its status, a 1 or 0 per
-  exercise of its notebook (empty for exercises of other notebooks), and the
-  number passed out of the total;
+  exercise of its notebook (empty for exercises of other notebooks), the
+  number passed out of the total, and review notes for the instructor;
 * ``feedback.csv``: one row per exercise with the checker's message and hint;
 * ``executed/<submission>``: each notebook as it ran, with the feedback under
   its check cells.
@@ -33,7 +33,8 @@ def find_submissions(paths):
 
     A folder is searched recursively for ``*.ipynb``, skipping
     ``.ipynb_checkpoints``. Each file found is named by its path relative to
-    that folder, and a file argument by its file name.
+    that folder, and a file argument by its folder and file name
+    (``alice/07_x.ipynb``), so the student stays in the name.
 
     Raises:
         FileNotFoundError: a path does not exist.
@@ -44,14 +45,16 @@ def find_submissions(paths):
         if argument.is_dir():
             named = [(path.relative_to(argument).as_posix(), path)
                      for path in _notebooks_in(argument)]
-        elif argument.is_file():
-            named = [(argument.name, argument)]
+        elif argument.is_file() or argument.is_symlink():
+            parent = argument.absolute().parent.name
+            named = [(f"{parent}/{argument.name}" if parent else argument.name, argument)]
         else:
             raise FileNotFoundError(f"submission not found: {argument}")
         for name, path in named:
             if name in found:
                 raise ValueError(f"two submissions are both named {name}: {found[name]} and "
-                                 f"{path}. Grade them in separate runs.")
+                                 f"{path}. Pass the folder that holds every student's folder "
+                                 "(for example `grade submissions/`) instead of the files.")
             found[name] = path
     return list(found.items())
 
@@ -90,8 +93,10 @@ def score_table(grades):
         scores = {result.exercise_id: int(result.passed) for result in grade.results}
         totals = [grade.passed, len(grade.results)] if grade.reference else ["", ""]
         rows.append([grade.submission, grade.reference.name if grade.reference else "",
-                     grade.status, *(scores.get(column, "") for column in columns), *totals])
-    return _csv_text(["submission", "notebook", "status", *columns, "passed", "total"], rows)
+                     grade.status, *(scores.get(column, "") for column in columns), *totals,
+                     "; ".join(grade.review)])
+    return _csv_text(["submission", "notebook", "status", *columns, "passed", "total", "review"],
+                     rows)
 
 
 def feedback_table(grades):
@@ -103,7 +108,7 @@ def feedback_table(grades):
 
 
 def format_grade_line(grade, width=0):
-    """Return ``alice/07_x.ipynb  07_x  2/3 passed  41.2 s`` plus the status unless graded."""
+    """Return ``alice/07_x.ipynb  07_x  2/3 passed  41.2 s``, the status unless graded, and notes."""
     parts = [f"{grade.submission:<{width}}"]
     if grade.reference:
         parts += [grade.reference.name, f"{grade.passed}/{len(grade.results)} passed",
@@ -112,6 +117,8 @@ def format_grade_line(grade, width=0):
         parts.append("-")
     if grade.status != grading.GRADED:
         parts.append(grade.status)
+    if grade.review:
+        parts.append("review: " + "; ".join(grade.review))
     return "  ".join(parts)
 
 
@@ -142,9 +149,10 @@ def grade_all(submissions, references, output, mode, timeout):
     width = max(len(name) for name, _ in submissions)
     grades = []
     # One work folder for the whole run, so a model that a reference notebook
-    # trains for its first submission is reused for the others.
-    # NOTE: a learner's code can change the files there for later submissions.
-    with tempfile.TemporaryDirectory(prefix=".work-", dir=output.parent) as work:
+    # trains for its first submission is reused for the others. It lies outside
+    # the output folder, so a submission cannot reach the other students' results.
+    # NOTE: a learner's code can still change the files there for later submissions.
+    with tempfile.TemporaryDirectory(prefix="course-grading-") as work:
         environment = {"COURSE_MODE": mode, "CI": "1", "COURSE_BUILD_DIR": work,
                        "COURSE_LOG_DIR": str(Path(work) / "runs")}
         for name, path in submissions:

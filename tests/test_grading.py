@@ -99,6 +99,9 @@ def write_submissions(folder, speech, optimization):
     # frank: new cells (new ids), matched by the file name; the kernel exits.
     write_notebook(folder / "frank" / "06_tiny_speech.ipynb", [
         solution_cell("import os\nos._exit(1)\n", "frank-1")])
+    # ivan: a right answer that prints 300,000 characters.
+    edit_copy(speech, folder / "ivan" / "06_tiny_speech.ipynb", {
+        1: 'for _ in range(300):\n    print("x" * 999)\nshape_answer = (32, 101, 1)\n'})
     # gina: a notebook that is not part of the course.
     write_notebook(folder / "gina" / "notes.ipynb", [nbformat.v4.new_code_cell("x = 1")])
     # harry: not JSON at all.
@@ -138,29 +141,37 @@ def graded(tmp_path_factory):
             "environment_changed": dict(os.environ) != environment_before}
 
 
+UNREADABLE = ("unreadable: invalid JSON (Expecting value: line 1 column 1 (char 0)); ask the "
+              "student to save it again in Jupyter and resubmit it")
+BY_POSITION = ("1 solution cell(s) matched by position, not by cell id; check that each answer "
+               "is under the right exercise")
+
+
 def test_grade_exits_1_when_any_ungraded(graded):
     assert graded["status"] == 1
-    assert graded["stderr"] == ""
 
 
 def test_grade_table_rows(graded):
     known = "not a course notebook: no solution cell id matches, and the file name starts " \
             "with none of the known prefixes 06_, 07_"
     assert read_csv(graded["output"]) == [
-        ["submission", "notebook", "status", "06.1", "07.1", "07.2", "passed", "total"],
+        ["submission", "notebook", "status", "06.1", "07.1", "07.2", "passed", "total",
+         "review"],
         ["alice/07_tiny_optimization.ipynb", "07_tiny_optimization", "graded",
-         "", "1", "1", "2", "2"],
+         "", "1", "1", "2", "2", ""],
         ["bob/07_tiny_optimization.ipynb", "07_tiny_optimization", "graded",
-         "", "0", "0", "0", "2"],
+         "", "0", "0", "0", "2", ""],
         ["carol/07_tiny_optimization.ipynb", "07_tiny_optimization", "graded",
-         "", "0", "1", "1", "2"],
-        ["dave/homework.ipynb", "07_tiny_optimization", "graded", "", "0", "0", "0", "2"],
-        ["frank/06_tiny_speech.ipynb", "06_tiny_speech", "kernel died at cell 1",
-         "0", "", "", "0", "1"],
-        ["gina/notes.ipynb", "", known, "", "", "", "", ""],
-        ["harry/07_tiny_optimization.ipynb", "",
-         "unreadable: invalid JSON (Expecting value: line 1 column 1 (char 0))",
-         "", "", "", "", ""],
+         "", "0", "1", "1", "2", ""],
+        ["dave/homework.ipynb", "07_tiny_optimization", "graded", "", "0", "0", "0", "2",
+         "solution cell 2 uses COURSE_GRADING_LOG; read it"],
+        ["frank/06_tiny_speech.ipynb", "06_tiny_speech",
+         "kernel died in the solution cell of 06.1", "0", "", "", "0", "1", BY_POSITION],
+        ["gina/notes.ipynb", "", known, "", "", "", "", "", ""],
+        ["harry/07_tiny_optimization.ipynb", "", UNREADABLE, "", "", "", "", "", ""],
+        ["ivan/06_tiny_speech.ipynb", "06_tiny_speech", "graded", "1", "", "", "1", "1",
+         "the solution cell of 06.1 printed more than 100,000 characters; the rest was "
+         "dropped"],
     ]
 
 
@@ -183,28 +194,38 @@ def test_feedback_rows(graded):
         ["frank/06_tiny_speech.ipynb", "06.1", "0",
          "Not checked: the solution cell stopped with DeadKernelError: the kernel died while "
          "this cell ran.", "Run the solution cell on its own and read the traceback."],
+        ["ivan/06_tiny_speech.ipynb", "06.1", "1",
+         "Correct: the log-mel shape of a front end with a 10 ms hop and 32 mel bands.", ""],
     ]
 
 
 def test_grade_prints_line_per_submission(graded):
     lines = graded["stdout"].splitlines()
-    assert lines[0] == "Grading 7 submission(s) in 'smoke' mode"
+    assert lines[0] == "Grading 8 submission(s) in 'smoke' mode"
     assert lines[1].startswith("alice/07_tiny_optimization.ipynb  07_tiny_optimization  "
                                "2/2 passed  ")
     assert lines[1].endswith(" s")
     assert lines[4].startswith("dave/homework.ipynb               07_tiny_optimization  0/2 passed")
-    assert lines[5].endswith(" s  kernel died at cell 1")
-    assert lines[7] == ("harry/07_tiny_optimization.ipynb  -  unreadable: invalid JSON "
-                        "(Expecting value: line 1 column 1 (char 0))")
+    assert lines[4].endswith(" s  review: solution cell 2 uses COURSE_GRADING_LOG; read it")
+    assert lines[5].endswith(f" s  kernel died in the solution cell of 06.1  review: {BY_POSITION}")
+    assert lines[7] == f"harry/07_tiny_optimization.ipynb  -  {UNREADABLE}"
     output = graded["output"]
-    assert lines[8:] == [f"wrote {output}", f"wrote {output.with_name('feedback.csv')}",
+    assert lines[9:] == [f"wrote {output}", f"wrote {output.with_name('feedback.csv')}",
                          f"wrote executed notebooks under {output.parent / 'executed'}"]
 
 
 def test_unreadable_submission_warns(graded):
     path = graded["folder"] / "submissions" / "harry" / "07_tiny_optimization.ipynb"
-    assert graded["warnings"] == [
-        f"Skipped {path}: invalid JSON (Expecting value: line 1 column 1 (char 0))."]
+    reason = UNREADABLE.removeprefix("unreadable: ")
+    assert f"warning: skipped {path}: {reason}.\n" in graded["stderr"]
+
+
+def test_long_output_cut_in_executed_copy(graded):
+    executed = graded["output"].parent / "executed" / "ivan" / "06_tiny_speech.ipynb"
+    outputs = nbformat.read(executed, as_version=4).cells[1].outputs
+    kept = sum(len(output.get("text", "")) for output in outputs if output["name"] == "stdout")
+    assert kept <= grading.MAX_STREAM_CHARS
+    assert outputs[-1]["text"] == "[grader] Output beyond 100,000 characters was dropped.\n"
 
 
 def test_executed_copy_uses_reference_cells(graded):
@@ -216,7 +237,7 @@ def test_executed_copy_uses_reference_cells(graded):
     alice = nbformat.read(executed / "alice" / "07_tiny_optimization.ipynb", as_version=4)
     assert alice.cells[5].outputs[0]["text"].startswith("[PASS] Exercise 07.2.")
     assert sorted(path.name for path in executed.iterdir()) == [
-        "alice", "bob", "carol", "dave", "frank"]
+        "alice", "bob", "carol", "dave", "frank", "ivan"]
     # The work folder of the run is removed at the end.
     assert sorted(path.name for path in graded["output"].parent.iterdir()) == [
         "executed", "feedback.csv", "grades.csv"]
@@ -234,15 +255,16 @@ def test_timeout_and_overwrite(graded, tmp_path):
     output.write_text("an earlier table\n")
     status, stdout, _, _ = run_grade(
         [str(submission), "--output", str(output), "--timeout", "3", "--overwrite"], [speech])
+    name = f"{tmp_path.name}/06_tiny_speech.ipynb"
     assert status == 1
-    assert " s  timed out at cell 1" in stdout
-    assert read_csv(output)[1] == ["06_tiny_speech.ipynb", "06_tiny_speech",
-                                   "timed out at cell 1", "0", "0", "1"]
+    assert " s  timed out in the solution cell of 06.1" in stdout
+    assert read_csv(output)[1] == [name, "06_tiny_speech", "timed out in the solution cell of 06.1",
+                                   "0", "0", "1", ""]
     assert read_csv(output.with_name("feedback.csv"))[1] == [
-        "06_tiny_speech.ipynb", "06.1", "0",
+        name, "06.1", "0",
         "Not checked: the solution cell stopped with CellTimeoutError: the cell ran longer "
         "than the 3 s limit per cell.", "Run the solution cell on its own and read the traceback."]
-    executed = nbformat.read(tmp_path / "executed" / "06_tiny_speech.ipynb", as_version=4)
+    executed = nbformat.read(tmp_path / "executed" / name, as_version=4)
     assert executed.cells[1].outputs[-1]["ename"] == "CellTimeoutError"
     assert executed.cells[2].execution_count is None
 
@@ -278,6 +300,8 @@ def test_same_name_twice_exits_2(tmp_path):
     status, _, stderr, _ = run_grade([str(tmp_path / "first"), str(tmp_path / "second")], [])
     assert status == 2
     assert stderr.startswith("error: two submissions are both named 07_x.ipynb: ")
+    assert stderr.endswith("Pass the folder that holds every student's folder (for example "
+                           "`grade submissions/`) instead of the files.\n")
 
 
 def test_match_by_ids_before_prefix(tmp_path):
@@ -301,7 +325,8 @@ def test_build_matches_by_order_then_stubs(tmp_path):
     optimization = grading.load_reference(write_references(tmp_path)[1])
     submission = nbformat.v4.new_notebook()
     submission.cells = [solution_cell("def kernel_sparsity(kernel):\n    return 0.5\n", "new-id")]
-    built = grading.build_graded_notebook(optimization, submission)
+    built, notes = grading.build_graded_notebook(optimization, submission)
+    assert notes == [BY_POSITION]
     assert built.cells[2].source == "def kernel_sparsity(kernel):\n    return 0.5\n"
     assert built.cells[4].source == student.stub_source(QUANTIZE)
     assert built.cells[5].source == 'check("07.2", quantize)'
@@ -334,3 +359,69 @@ def test_parser_rejects_bad_timeout(value, capsys):
         build_parser().parse_args(["grade", "a.ipynb", "--timeout", value])
     assert (f"invalid timeout {value!r}: expected a whole number of seconds, at least 1"
             in capsys.readouterr().err)
+
+
+def test_later_exercises_name_the_stop(tmp_path):
+    optimization = grading.load_reference(write_references(tmp_path)[1])
+    status = "kernel died in the solution cell of 07.1"
+    results = grading.score_exercises(optimization, optimization.notebook, {}, stopped_at=2,
+                                      status=status)
+    assert results[1].message == f"Not checked: the run stopped earlier ({status})."
+
+
+def test_describe_cell(tmp_path):
+    optimization = grading.load_reference(write_references(tmp_path)[1])
+    assert grading.describe_cell(optimization, 4) == "the solution cell of 07.2"
+    assert grading.describe_cell(optimization, 3) == "the check cell of 07.1"
+    assert grading.describe_cell(optimization, 1) == (
+        "cell 1 (from 0) of the reference notebook, not a solution cell")
+
+
+def test_file_argument_keeps_student_folder(tmp_path):
+    path = write_notebook(tmp_path / "alice" / "07_x.ipynb", [])
+    assert grading_command.find_submissions([str(path)]) == [("alice/07_x.ipynb", path)]
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "an empty file; ask the student"),
+    (b'{"nbformat": 4, "cells": "\xe9"}', "not UTF-8 text ('utf-8' codec can't decode byte 0xe9"),
+    (b'{"cells": []}', "not a Jupyter notebook (no nbformat 3 or 4); ask the student"),
+])
+def test_unreadable_reasons(tmp_path, content, reason):
+    path = tmp_path / "07_x.ipynb"
+    path.write_bytes(content)
+    with pytest.raises(grading.UnreadableSubmission) as raised:
+        grading.read_submission(path)
+    assert str(raised.value).startswith(reason)
+
+
+def test_symlink_not_followed(tmp_path):
+    target = write_notebook(tmp_path / "real.ipynb", [])
+    link = tmp_path / "07_x.ipynb"
+    link.symlink_to(target)
+    with pytest.raises(grading.UnreadableSubmission,
+                       match="a symbolic link, which the grader does not follow"):
+        grading.read_submission(link)
+
+
+def test_format_3_notebook_converted(tmp_path):
+    path = tmp_path / "07_old.ipynb"
+    path.write_text(json.dumps({
+        "nbformat": 3, "nbformat_minor": 0, "metadata": {},
+        "worksheets": [{"metadata": {}, "cells": [
+            {"cell_type": "code", "input": "x = 1", "language": "python", "outputs": [],
+             "metadata": {"tags": ["solution"]}}]}]}))
+    notebook = grading.read_submission(path)
+    assert notebook.nbformat == 4
+    assert [cell.source for cell in notebook.cells] == ["x = 1"]
+    assert grading.is_solution(notebook.cells[0])
+
+
+def test_suspicious_solution_flagged():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        solution_cell("x = 1\n", "a"),
+        solution_cell('get_ipython().events.register("post_run_cell", forge)\n', "b"),
+        nbformat.v4.new_code_cell("import course_utils.exercises as e\ne.run_check = None\n"),
+    ]
+    assert grading.suspicious_code(notebook) == ["solution cell 2 uses get_ipython; read it"]
