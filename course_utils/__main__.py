@@ -128,7 +128,8 @@ def build_parser():
         "grade", help="execute submitted notebooks and write a per-exercise score table",
         description="Run each submission's solution cells inside the reference notebook it "
                     "was made from, in a fresh kernel, and write grades.csv, feedback.csv and "
-                    "the executed notebooks. Exit status 1 when a submission could not be graded.")
+                    "the executed notebooks. Exit status 1 when a submission could not be graded "
+                    "or has a note in the review column.")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                        help="a submitted notebook, or a folder searched recursively for *.ipynb")
     grade.add_argument("--output", default=None, metavar="FILE",

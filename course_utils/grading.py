@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,10 +26,14 @@ SOLUTION_TAG = "solution"
 GRADED = "graded"
 NOT_CHECKED = "Not checked: the check cell did not run."
 ERROR_HINT = "Run the solution cell on its own and read the traceback."
+TIMEOUT_HINT = ("Look for a loop that never ends, or a step far slower than the reference "
+                "solution.")
 RESUBMIT = "ask the student to save it again in Jupyter and resubmit it"
-# Stream text kept per cell in the executed notebook; a cell that prints more
-# would make the grader hold and write hundreds of megabytes.
+# Text kept per cell in the executed notebook. Without a limit, a cell that
+# prints without end makes the grader hold and write hundreds of megabytes.
+# A displayed value, such as a figure's PNG, is kept up to MAX_DISPLAY_CHARS.
 MAX_STREAM_CHARS = 100_000
+MAX_DISPLAY_CHARS = 2_000_000
 # Solution code that reaches for the grading machinery. Such a submission is
 # still graded, with a note in its review column for the instructor.
 SUSPICIOUS_CODE = {
@@ -277,24 +280,37 @@ def describe_cell(reference, index):
 
 
 def _bounded_client(notebook, **options):
-    """Return an nbclient NotebookClient that keeps MAX_STREAM_CHARS of stream text per cell.
+    """Return an nbclient NotebookClient that keeps at most MAX_STREAM_CHARS of text per cell.
 
-    Its ``truncated_cells`` set names the cells whose stream text was cut.
+    Printed text past the allowance is cut, and a displayed value (a cell's
+    last expression, ``display()``) larger than MAX_DISPLAY_CHARS is replaced
+    by the start of its plain text. ``truncated_cells`` names the cells cut.
     """
     from nbclient import NotebookClient
 
     class BoundedClient(NotebookClient):
         def output(self, outs, msg, display_id, cell_index):
+            content = msg["content"]
             if msg["msg_type"] == "stream":
-                used = self.stream_chars.get(cell_index, 0)
-                self.stream_chars[cell_index] = used + len(msg["content"].get("text", ""))
-                if self.stream_chars[cell_index] > MAX_STREAM_CHARS:
+                used = self.text_chars.get(cell_index, 0)
+                allowance = MAX_STREAM_CHARS - used
+                text = content.get("text", "")
+                if len(text) > allowance:
                     self.truncated_cells.add(cell_index)
-                    return None
+                    if allowance <= 0:
+                        return None
+                    content["text"] = text[:allowance]
+                self.text_chars[cell_index] = used + len(content["text"])
+            elif msg["msg_type"] in ("execute_result", "display_data"):
+                data = content.get("data", {})
+                if any(len(str(value)) > MAX_DISPLAY_CHARS for value in data.values()):
+                    self.truncated_cells.add(cell_index)
+                    plain = str(data.get("text/plain", ""))[:MAX_STREAM_CHARS]
+                    content["data"] = {"text/plain": plain}
             return super().output(outs, msg, display_id, cell_index)
 
     client = BoundedClient(notebook, **options)
-    client.stream_chars = {}
+    client.text_chars = {}
     client.truncated_cells = set()
     return client
 
@@ -350,9 +366,9 @@ def execute_graded_notebook(notebook, reference, environment, timeout):
     for index in sorted(client.truncated_cells):
         notebook.cells[index].outputs.append(nbformat.v4.new_output(
             "stream", name="stderr",
-            text=f"[grader] Output beyond {MAX_STREAM_CHARS:,} characters was dropped.\n"))
-        notes.append(f"{describe_cell(reference, index)} printed more than "
-                     f"{MAX_STREAM_CHARS:,} characters; the rest was dropped")
+            text=f"[grader] Output beyond {MAX_STREAM_CHARS:,} characters was cut.\n"))
+        notes.append(f"the output of {describe_cell(reference, index)} passed "
+                     f"{MAX_STREAM_CHARS:,} characters and was cut")
     return status, recorder.rows_by_cell, stopped_at, notes
 
 
@@ -397,7 +413,8 @@ def score_exercises(reference, executed, rows_by_cell, stopped_at=None, status=G
                             ("check", exercise.check_index)):
             error = _error_output(executed.cells[index])
             if error:
-                message, hint = f"Not checked: the {name} cell stopped with {error}.", ERROR_HINT
+                hint = TIMEOUT_HINT if error.startswith("CellTimeoutError") else ERROR_HINT
+                message = f"Not checked: the {name} cell stopped with {error}."
                 break
         results.append(CheckResult(exercise.exercise_id, False, message, hint))
     return results
@@ -422,7 +439,6 @@ def grade_submission(name, path, references, *, environment, timeout):
         submission = read_submission(path)
     except UnreadableSubmission as error:
         grade.status = f"unreadable: {error}"
-        print(f"warning: skipped {path}: {error}.", file=sys.stderr)
         return grade
 
     grade.reference = match_reference(submission, Path(name).name, references)

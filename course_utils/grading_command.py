@@ -169,9 +169,9 @@ def grade_all(submissions, references, output, mode, timeout):
 def main(args, reference_paths=None):
     """Grade ``args.submissions`` and write the tables; return the exit status.
 
-    Returns 0 when every submission was graded, 1 when any could not be
-    (unreadable, not a course notebook, timed out, kernel died) and 2 for a
-    usage error. ``reference_paths`` replaces the course notebooks as the
+    Returns 0 when every submission was graded with nothing to review, 1 when
+    any could not be graded (unreadable, not a course notebook, timed out,
+    kernel died) or has a review note, and 2 for a usage error. ``reference_paths`` replaces the course notebooks as the
     reference notebooks.
     """
     try:
@@ -200,4 +200,5 @@ def main(args, reference_paths=None):
     print(f"wrote {output}\nwrote {feedback}")
     if any(grade.executed is not None for grade in grades):
         print(f"wrote executed notebooks under {output.parent / 'executed'}")
-    return 0 if all(grade.status == grading.GRADED for grade in grades) else 1
+    return 0 if all(grade.status == grading.GRADED and not grade.review
+                    for grade in grades) else 1
