@@ -31,8 +31,7 @@ import numpy as np
 import course_utils  # noqa: F401  (selects Keras 2 before TensorFlow loads)
 import tensorflow as tf
 from course_utils import keras, settings, speech
-
-INFO_FILE_NAME = "speech_model_info.json"
+from course_utils.speech import INFO_FILE_NAME, MODEL_STEM
 DEFAULT_HOP_SECONDS = 0.5
 # A shorter hop adds windows without adding information (a 1-s window moved by
 # less than 50 ms sees almost the same audio) and can exhaust memory on long files.
@@ -206,6 +205,11 @@ def _open_model(path):
                          "in safe mode.")
 
 
+def _saved_model_path():
+    """Return where notebook 06 saves the speech model in this run's models folder."""
+    return settings.models_dir() / f"{MODEL_STEM}.keras"
+
+
 def _input_kind(path, input_shape, config):
     if len(input_shape) == 2 and input_shape[1] and input_shape[1] >= config.n_fft:
         return "waveform", dataclasses.replace(config, num_samples=int(input_shape[1]))
@@ -215,7 +219,7 @@ def _input_kind(path, input_shape, config):
         f"{path} takes input of shape {tuple(input_shape[1:])}, which is neither a waveform "
         f"(num_samples,) nor the log-mel shape {config.feature_shape} of the speech front "
         "end. Is it an image model? Pass a speech model such as "
-        f"{settings.models_dir() / 'speech_cnn.keras'}.")
+        f"{_saved_model_path()}.")
 
 
 def load_speech_model(path):
@@ -228,7 +232,7 @@ def load_speech_model(path):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"Model not found: {path}. Train and save one with notebook 06 "
-                                f"(it writes {settings.models_dir() / 'speech_cnn.keras'}).")
+                                f"(it writes {_saved_model_path()}).")
     info = _read_info(path)
     config = speech.FrontEndConfig.from_dict(info.get("front_end", {}))
     input_shape, output_shape, run = _open_model(path)

@@ -225,6 +225,12 @@ def spectrogram_images(features):
     return np.flip((features - low) / np.maximum(high - low, 1e-6), axis=1)
 
 
+# File names of the saved speech model: ``<MODEL_STEM>.keras``, the SavedModel
+# folder ``<MODEL_STEM>_savedmodel`` and the info file beside them.
+MODEL_STEM = "speech_cnn"
+INFO_FILE_NAME = "speech_model_info.json"
+
+
 def write_model_info(path, config, class_names, input_kind, **extra):
     """Write the JSON that tells later code how to feed a saved speech model."""
     info = {"input_kind": input_kind, "front_end": config.to_dict(),

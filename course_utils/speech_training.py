@@ -20,11 +20,9 @@ import tensorflow as tf
 from course_utils import keras, settings, speech, training
 from course_utils.data import add_noise, apply_gain, load_dataset, time_shift
 from course_utils.models import build_speech_cnn, save_model_files
+from course_utils.speech import INFO_FILE_NAME, MODEL_STEM
 
 logger = logging.getLogger(__name__)
-
-MODEL_STEM = "speech_cnn"
-INFO_FILE_NAME = "speech_model_info.json"
 
 
 def dataset_name():
@@ -195,9 +193,10 @@ def load_or_train_speech_model(folder=None, verbose=0):
 
     Loads ``speech_cnn.keras`` from ``folder`` (``settings.models_dir()`` by
     default) with ``safe_mode=True``. When it or its info file is missing, it
-    says so in a logged warning, trains on ``dataset_name()`` with
-    ``settings.sizes()`` for the current mode, as notebook 06 does, and saves it. When either file cannot be
-    read, it warns with the file and the reason and retrains the same way.
+    logs a warning, trains on ``dataset_name()`` with ``settings.sizes()`` for
+    the current mode, as notebook 06 does, and saves it. When either file
+    cannot be read, it warns with the file and the reason and retrains the
+    same way.
 
     Returns:
         ``(classifier, info)``: the uncompiled model on log-mel input and the

@@ -69,7 +69,7 @@ def test_results_recorded_for_grading(tmp_path, monkeypatch):
     assert rows[1]["hint"] == "Count the sides of a triangle."
 
 
-def test_none_answer_with_data_reported_as_not_filled_in():
+def test_none_answer_before_data_unfilled():
     # As in check("07.3", smallest, image_table) in a student edition.
     result = exercises.run_check("test.1", None, {"table": [1, 2]})
     assert result.passed is False

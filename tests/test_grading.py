@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import os
-import warnings
 
 import nbformat
 import pytest
@@ -79,16 +78,20 @@ def write_submissions(folder, speech, optimization):
         4: "def quantize(x, scale, zero_point):\n"
            "    return np.clip(np.rint(x / scale) + zero_point, -128, 127).astype(np.int8)\n",
     })
+
     # The autosave copy must be skipped.
     edit_copy(optimization, folder / "alice" / ".ipynb_checkpoints" /
               "07_tiny_optimization-checkpoint.ipynb", {})
+
     # carol: the first solution cell raises, the second is right.
     edit_copy(optimization, folder / "carol" / "07_tiny_optimization.ipynb",
               {2: 'raise ValueError("stuck on this one")\n'})
+
     # bob: the student edition, unchanged.
     edition = student.student_notebook(nbformat.read(optimization, as_version=4))
     (folder / "bob").mkdir(parents=True)
     nbformat.write(edition, folder / "bob" / "07_tiny_optimization.ipynb")
+
     # dave: the student edition under another name. A solution cell writes a
     # passing 07.1 line after the 07.1 check ran, and the 07.2 check cell is
     # replaced by a fake pass.
@@ -96,33 +99,34 @@ def write_submissions(folder, speech, optimization):
     edition.cells[5].source = 'print("[PASS] Exercise 07.2. Correct.")\n' + FAKE_PASS.format("07.2")
     (folder / "dave").mkdir(parents=True)
     nbformat.write(edition, folder / "dave" / "homework.ipynb")
+
     # frank: new cells (new ids), matched by the file name; the kernel exits.
     write_notebook(folder / "frank" / "06_tiny_speech.ipynb", [
         solution_cell("import os\nos._exit(1)\n", "frank-1")])
-    # ivan: a right answer that prints 300,000 characters.
+
+    # ivan: a correct solution that prints 300,000 characters.
     edit_copy(speech, folder / "ivan" / "06_tiny_speech.ipynb", {
         1: 'for _ in range(300):\n    print("x" * 999)\nshape_answer = (32, 101, 1)\n'})
-    # judy: a right answer whose last expression is a 3-million-character string.
+
+    # judy: a correct solution whose last expression is a 3-million-character string.
     edit_copy(speech, folder / "judy" / "06_tiny_speech.ipynb", {
         1: 'shape_answer = (32, 101, 1)\n"y" * 3_000_000\n'})
+
     # gina: a notebook that is not part of the course.
     write_notebook(folder / "gina" / "notes.ipynb", [nbformat.v4.new_code_cell("x = 1")])
+
     # harry: not JSON at all.
     (folder / "harry").mkdir()
     (folder / "harry" / "07_tiny_optimization.ipynb").write_text("my answers are in the email")
 
 
 def run_grade(argv, references):
-    """Run ``grade`` with ``argv``; return the status, stdout, stderr and warnings."""
+    """Run ``grade`` with ``argv``; return the status, stdout and stderr."""
     stdout, stderr = io.StringIO(), io.StringIO()
-    with warnings.catch_warnings(record=True) as caught, \
-            contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        warnings.simplefilter("always")
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         status = grading_command.main(build_parser().parse_args(["grade", *argv]),
                                       reference_paths=references)
-    messages = [str(warning.message) for warning in caught
-                if issubclass(warning.category, UserWarning)]
-    return status, stdout.getvalue(), stderr.getvalue(), messages
+    return status, stdout.getvalue(), stderr.getvalue()
 
 
 def read_csv(path):
@@ -137,10 +141,10 @@ def graded(tmp_path_factory):
     write_submissions(folder / "submissions", *references)
     environment_before = dict(os.environ)
     output = folder / "out" / "grades.csv"
-    status, stdout, stderr, messages = run_grade(
+    status, stdout, stderr = run_grade(
         [str(folder / "submissions"), "--output", str(output)], references)
     return {"folder": folder, "references": references, "output": output, "status": status,
-            "stdout": stdout, "stderr": stderr, "warnings": messages,
+            "stdout": stdout, "stderr": stderr,
             "environment_changed": dict(os.environ) != environment_before}
 
 
@@ -224,9 +228,10 @@ def test_grade_prints_line_per_submission(graded):
 def test_long_output_cut_in_executed_copy(graded):
     executed = graded["output"].parent / "executed" / "ivan" / "06_tiny_speech.ipynb"
     outputs = nbformat.read(executed, as_version=4).cells[1].outputs
-    kept = sum(len(output.get("text", "")) for output in outputs if output["name"] == "stdout")
+    stdout_chars = sum(len(output.get("text", "")) for output in outputs
+                       if output["name"] == "stdout")
     # The message that crossed the limit is cut to what was left of it.
-    assert kept == grading.MAX_STREAM_CHARS
+    assert stdout_chars == grading.MAX_STREAM_CHARS
     assert outputs[-1]["text"] == "[grader] Output beyond 100,000 characters was cut.\n"
     judy = graded["output"].parent / "executed" / "judy" / "06_tiny_speech.ipynb"
     result = nbformat.read(judy, as_version=4).cells[1].outputs[0]
@@ -259,7 +264,7 @@ def test_timeout_and_overwrite(graded, tmp_path):
         solution_cell("while True:\n    pass\n", "solution-06-1")])
     output = tmp_path / "grades.csv"
     output.write_text("an earlier table\n")
-    status, stdout, _, _ = run_grade(
+    status, stdout, _ = run_grade(
         [str(submission), "--output", str(output), "--timeout", "3", "--overwrite"], [speech])
     name = f"{tmp_path.name}/06_tiny_speech.ipynb"
     assert status == 1
@@ -279,7 +284,7 @@ def test_timeout_and_overwrite(graded, tmp_path):
 def test_existing_output_rejected(graded, tmp_path):
     output = tmp_path / "grades.csv"
     output.write_text("an earlier table\n")
-    status, stdout, stderr, _ = run_grade(
+    status, stdout, stderr = run_grade(
         [str(graded["folder"] / "submissions"), "--output", str(output)], graded["references"])
     assert status == 2
     assert stderr == (f"error: {output} already exists. Pass --overwrite to replace it, "
@@ -290,13 +295,13 @@ def test_existing_output_rejected(graded, tmp_path):
 
 def test_empty_folder_exits_2(tmp_path):
     (tmp_path / "empty").mkdir()
-    status, _, stderr, _ = run_grade([str(tmp_path / "empty")], [])
+    status, _, stderr = run_grade([str(tmp_path / "empty")], [])
     assert status == 2
     assert stderr == f"error: no submission (*.ipynb) found in {tmp_path / 'empty'}\n"
 
 
 def test_missing_submission_exits_2(tmp_path):
-    status, _, stderr, _ = run_grade([str(tmp_path / "nope.ipynb")], [])
+    status, _, stderr = run_grade([str(tmp_path / "nope.ipynb")], [])
     assert status == 2
     assert stderr == f"error: submission not found: {tmp_path / 'nope.ipynb'}\n"
 
@@ -304,7 +309,7 @@ def test_missing_submission_exits_2(tmp_path):
 def test_same_name_twice_exits_2(tmp_path):
     for owner in ("first", "second"):
         write_notebook(tmp_path / owner / "07_x.ipynb", [])
-    status, _, stderr, _ = run_grade([str(tmp_path / "first"), str(tmp_path / "second")], [])
+    status, _, stderr = run_grade([str(tmp_path / "first"), str(tmp_path / "second")], [])
     assert status == 2
     assert stderr.startswith("error: two submissions are both named 07_x.ipynb: ")
     assert stderr.endswith("Pass the folder that holds every student's folder (for example "

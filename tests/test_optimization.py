@@ -583,5 +583,5 @@ def test_speech_cnn_meets_int8_size_target():
 def test_tiny_ds_cnn_shrinks_less():
     from course_utils.models import build_ds_cnn
 
-    # Notebook 07 says the 14k-parameter DS-CNN stays well above 0.25.
+    # Notebook 07 states that the 14k-parameter DS-CNN stays well above 0.25.
     assert int8_per_tensor_ratio(randomized(build_ds_cnn())) >= 0.33
